@@ -1,0 +1,1 @@
+"""Token Discovery: one shared scan of new crypto tokens, scored and pushed live to every user."""

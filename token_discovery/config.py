@@ -1,0 +1,199 @@
+"""The service configuration: one frozen value, read from the environment and validated once."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+Parser = Callable[[str, str], Any]
+
+
+def _integer(minimum: int, maximum: int | None = None) -> Parser:
+    """Build a parser for an integer within [minimum, maximum]."""
+
+    def parse(name: str, raw: str) -> int:
+        bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be an integer {bound}, got {raw!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            raise ConfigError(f"{name} must be an integer {bound}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _seconds(minimum: float, maximum: float) -> Parser:
+    """Build a parser for a duration in seconds within [minimum, maximum]."""
+
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = float("nan")
+        if not minimum <= value <= maximum:
+            raise ConfigError(
+                f"{name} must be a number of seconds between {minimum} and {maximum}, got {raw!r}"
+            )
+        return value
+
+    return parse
+
+
+def _boolean(name: str, raw: str) -> bool:
+    """Parse true/false, 1/0, yes/no, on/off."""
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _text(name: str, raw: str) -> str:
+    """Keep a free-form value, stripped of surrounding blanks."""
+    return raw.strip()
+
+
+def _http_url(name: str, raw: str) -> str:
+    """Parse an absolute http(s) URL without a trailing slash."""
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"{name} must be an absolute http(s) URL, got {raw!r}")
+    return value
+
+
+def _optional_url(schemes: tuple[str, ...]) -> Parser:
+    """Build a parser for an empty value or a URL with one of the given schemes."""
+
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip()
+        if value and urlsplit(value).scheme not in schemes:
+            wanted = " or ".join(f"{s}://" for s in schemes)
+            raise ConfigError(f"{name} must be empty or a {wanted} URL, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _origins(name: str, raw: str) -> tuple[str, ...]:
+    """Parse a comma-separated list of explicit http(s) origins; '*' is refused."""
+    origins = tuple(item.strip().rstrip("/") for item in raw.split(",") if item.strip())
+    if not origins:
+        raise ConfigError(f"{name} must list at least one origin, got {raw!r}")
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+            raise ConfigError(
+                f"{name} must hold explicit origins like http://host:port (never '*'), "
+                f"got {origin!r}"
+            )
+    return origins
+
+
+def _log_level(name: str, raw: str) -> str:
+    """Parse a logging level name."""
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"{name} must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {raw!r}")
+    return value
+
+
+# attribute -> (environment variable, default as the environment would spell it, parser)
+_SPEC: dict[str, tuple[str, str, Parser]] = {
+    "host": ("HOST", "127.0.0.1", _text),
+    "port": ("PORT", "5000", _integer(1, 65535)),
+    "secret_key": ("SECRET_KEY", "", _text),
+    "admin_token": ("ADMIN_TOKEN", "", _text),
+    "allowed_origins": (
+        "ALLOWED_ORIGINS",
+        "http://127.0.0.1:5000,http://localhost:5000",
+        _origins,
+    ),
+    "sqlite_path": ("SQLITE_PATH", "instance/tokens.db", _text),
+    "mongodb_uri": ("MONGODB_URI", "", _optional_url(("mongodb", "mongodb+srv"))),
+    "redis_url": ("REDIS_URL", "", _optional_url(("redis", "rediss", "unix"))),
+    "dexscreener_base_url": ("DEXSCREENER_BASE_URL", "https://api.dexscreener.com", _http_url),
+    "geckoterminal_base_url": (
+        "GECKOTERMINAL_BASE_URL",
+        "https://api.geckoterminal.com/api/v2",
+        _http_url,
+    ),
+    "goplus_base_url": ("GOPLUS_BASE_URL", "https://api.gopluslabs.io/api/v1", _http_url),
+    "goplus_access_token": ("GOPLUS_ACCESS_TOKEN", "", _text),
+    "goplus_batch_size": ("GOPLUS_BATCH_SIZE", "20", _integer(1, 100)),
+    "auto_start_discovery": ("AUTO_START_DISCOVERY", "false", _boolean),
+    "discovery_interval": ("DISCOVERY_INTERVAL", "300", _integer(10, 86400)),
+    "discovery_max_tokens": ("DISCOVERY_MAX_TOKENS", "20", _integer(1, 100)),
+    "discovery_db_capacity": ("DISCOVERY_DB_CAPACITY", "200", _integer(1, 100000)),
+    "discovery_min_interval": ("DISCOVERY_MIN_INTERVAL", "30", _integer(0, 86400)),
+    "analysis_cache_ttl": ("ANALYSIS_CACHE_TTL", "300", _integer(0, 86400)),
+    "http_connect_timeout": ("HTTP_CONNECT_TIMEOUT", "3", _seconds(0.1, 60)),
+    "http_read_timeout": ("HTTP_READ_TIMEOUT", "10", _seconds(0.1, 120)),
+    "http_call_deadline": ("HTTP_CALL_DEADLINE", "20", _seconds(0.5, 300)),
+    "http_max_response_bytes": ("HTTP_MAX_RESPONSE_BYTES", "5000000", _integer(1024)),
+    "log_level": ("LOG_LEVEL", "INFO", _log_level),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the service, validated; build it with `Config.from_env`."""
+
+    host: str
+    port: int
+    secret_key: str
+    admin_token: str
+    allowed_origins: tuple[str, ...]
+    sqlite_path: str
+    mongodb_uri: str
+    redis_url: str
+    dexscreener_base_url: str
+    geckoterminal_base_url: str
+    goplus_base_url: str
+    goplus_access_token: str
+    goplus_batch_size: int
+    auto_start_discovery: bool
+    discovery_interval: int
+    discovery_max_tokens: int
+    discovery_db_capacity: int
+    discovery_min_interval: int
+    analysis_cache_ttl: int
+    http_connect_timeout: float
+    http_read_timeout: float
+    http_call_deadline: float
+    http_max_response_bytes: int
+    log_level: str
+    secret_key_generated: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Config:
+        """Read and validate every variable; raise ConfigError naming the first bad one."""
+        values = {
+            attribute: parser(name, env.get(name, default))
+            for attribute, (name, default, parser) in _SPEC.items()
+        }
+        if not values["secret_key"]:
+            values["secret_key"] = secrets.token_hex(32)
+            values["secret_key_generated"] = True
+        return cls(**values)
+
+    @staticmethod
+    def variables() -> dict[str, str]:
+        """Every environment variable the service reads, with its default."""
+        return {name: default for name, default, _ in _SPEC.values()}
+
+    def replace(self, **changes: Any) -> Config:
+        """Return a copy with some attributes changed (for tests and the demo)."""
+        return dataclasses.replace(self, **changes)

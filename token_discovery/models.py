@@ -1,0 +1,172 @@
+"""Typed values that flow through a scan: candidates, market data, security reports, candles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+WINDOWS = ("m5", "h1", "h6", "h24")
+
+# GoPlus boolean checks, named as on the EVM endpoint; Solana answers are mapped onto them.
+SECURITY_FLAGS = (
+    "is_honeypot",
+    "cannot_buy",
+    "cannot_sell_all",
+    "is_mintable",
+    "owner_change_balance",
+    "hidden_owner",
+    "can_take_back_ownership",
+    "is_proxy",
+    "selfdestruct",
+    "transfer_pausable",
+    "is_blacklisted",
+    "trading_cooldown",
+    "slippage_modifiable",
+    "personal_slippage_modifiable",
+    "is_open_source",
+    "external_call",
+    "is_in_dex",
+    "freezable",
+    "closable",
+    "metadata_mutable",
+    "non_transferable",
+    "transfer_hook",
+    "trusted_token",
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link published for a token, with its kind (website, twitter, telegram, ...)."""
+
+    kind: str
+    url: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A token seen on a discovery feed, before enrichment."""
+
+    chain: str
+    address: str
+    source: str
+    name: str | None = None
+    symbol: str | None = None
+    description: str | None = None
+    links: tuple[Link, ...] = ()
+    icon: str | None = None
+    pool_address: str | None = None
+    pool_created_at: datetime | None = None
+    boost_amount: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The identity of the token: (chain, address)."""
+        return (self.chain, self.address)
+
+
+@dataclass(frozen=True)
+class TxnCounts:
+    """Buys and sells over one time window."""
+
+    buys: int
+    sells: int
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """DexScreener market data of a token's most liquid pair."""
+
+    chain: str
+    address: str
+    pair_address: str
+    dex_id: str | None
+    name: str | None
+    symbol: str | None
+    quote_symbol: str | None
+    price_usd: float | None
+    price_native: float | None
+    liquidity_usd: float | None
+    fdv: float | None
+    market_cap: float | None
+    pair_created_at: datetime | None
+    volume: Mapping[str, float] = field(default_factory=dict)
+    txns: Mapping[str, TxnCounts] = field(default_factory=dict)
+    price_change: Mapping[str, float] = field(default_factory=dict)
+    links: tuple[Link, ...] = ()
+    image_url: str | None = None
+    boosts_active: int | None = None
+    labels: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The identity of the token: (chain, address)."""
+        return (self.chain, self.address)
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One of the largest holders of a token or of its liquidity-pool token."""
+
+    address: str
+    percent: float | None
+    is_locked: bool | None
+    is_contract: bool | None
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class SecurityReport:
+    """GoPlus contract security of one token; every unknown answer is None, never False."""
+
+    chain: str
+    address: str
+    indexed: bool
+    flags: Mapping[str, bool | None] = field(default_factory=dict)
+    buy_tax: float | None = None
+    sell_tax: float | None = None
+    transfer_tax: float | None = None
+    holder_count: int | None = None
+    holders: tuple[Holder, ...] = ()
+    lp_holder_count: int | None = None
+    lp_holders: tuple[Holder, ...] = ()
+    owner_address: str | None = None
+    owner_percent: float | None = None
+    creator_address: str | None = None
+    creator_percent: float | None = None
+    creator_honeypots: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def flag(self, name: str) -> bool | None:
+        """The value of one boolean check: True, False, or None when GoPlus did not say."""
+        return self.flags.get(name)
+
+    @classmethod
+    def unindexed(cls, chain: str, address: str) -> SecurityReport:
+        """The report for a token GoPlus has not indexed yet: everything unknown."""
+        return cls(chain=chain, address=address, indexed=False, flags=dict.fromkeys(SECURITY_FLAGS))
+
+
+@dataclass(frozen=True)
+class Candle:
+    """One OHLCV candle; `ts` is the interval start in unix seconds."""
+
+    ts: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+
+
+@dataclass(frozen=True)
+class Batch(Generic[T]):
+    """The items parsed from one upstream answer, and how many malformed items were skipped."""
+
+    items: tuple[T, ...]
+    skipped: int = 0

@@ -1,0 +1,103 @@
+"""Tokens put on the feeds by tests through POST /_sim/tokens."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+from typing import Any
+
+from token_discovery.simulator.universe import (
+    CHAIN_WEIGHTS,
+    SimToken,
+    Universe,
+    evm_address,
+    make_token,
+    solana_address,
+)
+
+MAX_TEXT = 20_000
+MAX_TOKENS_PER_CALL = 500
+_INJECT_LOCK = threading.Lock()
+
+
+class InjectionError(ValueError):
+    """A token spec that cannot be honoured."""
+
+
+def _number(spec: dict[str, Any], key: str, default: float) -> float:
+    """A non-negative number field."""
+    value = spec.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise InjectionError(f"{key} must be a non-negative number")
+    return float(value)
+
+
+def _text(spec: dict[str, Any], key: str, required: bool) -> str | None:
+    """A string field of any content (hostile names are the point), bounded in size."""
+    value = spec.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise InjectionError(f"{key} must be a string of at most {MAX_TEXT} characters")
+    return value
+
+
+def _links(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Links exactly as given (they may be hostile), as long as they are objects."""
+    links = spec.get("links", [])
+    if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
+        raise InjectionError("links must be a list of objects")
+    return links
+
+
+def _security(spec: dict[str, Any]) -> dict[str, Any] | str | None:
+    """A GoPlus field overlay, "unindexed", or nothing."""
+    security = spec.get("security")
+    if security is None or security == "unindexed" or isinstance(security, dict):
+        return security
+    raise InjectionError('security must be an object of GoPlus fields, "unindexed" or null')
+
+
+def build_token(universe: Universe, spec: Any, index: int) -> SimToken:
+    """A new token from a spec, listed now, created `age_minutes` ago."""
+    if not isinstance(spec, dict):
+        raise InjectionError("each token must be a JSON object")
+    chain = spec.get("chain")
+    if chain not in CHAIN_WEIGHTS:
+        raise InjectionError(f"chain must be one of {', '.join(CHAIN_WEIGHTS)}")
+    now = universe.now()
+    base = make_token(universe.seed, index, now)
+    rng = random.Random(f"injected:{universe.seed}:{index}")
+    evm = chain != "solana"
+    return dataclasses.replace(
+        base,
+        chain=chain,
+        address=evm_address(rng) if evm else solana_address(rng, pump=True),
+        pair_address=evm_address(rng) if evm else solana_address(rng),
+        second_pair=None,
+        dex_id="uniswap" if evm else "raydium",
+        name=_text(spec, "name", required=True) or "",
+        symbol=_text(spec, "symbol", required=True) or "",
+        description=_text(spec, "description", required=False),
+        links=_links(spec),
+        kind="clean",
+        created_at=now - _number(spec, "age_minutes", 5.0) * 60,
+        listed_at=now,
+        liquidity_usd=_number(spec, "liquidity_usd", 25_000.0),
+        security=_security(spec),
+        sell_tax=0.0,
+        buy_tax=0.0,
+    )
+
+
+def inject(universe: Universe, body: Any) -> list[dict[str, str]]:
+    """Validate every spec first, then put the tokens on the feeds; answer their identities."""
+    if not isinstance(body, list) or not 1 <= len(body) <= MAX_TOKENS_PER_CALL:
+        raise InjectionError(f"body must be a JSON array of 1 to {MAX_TOKENS_PER_CALL} tokens")
+    with _INJECT_LOCK:
+        first = universe.next_injected_index()
+        tokens = [build_token(universe, spec, first + offset) for offset, spec in enumerate(body)]
+        for token in tokens:
+            universe.inject(token)
+    return [{"chain": t.chain, "address": t.address} for t in tokens]

@@ -1,0 +1,140 @@
+"""The one way the sources talk HTTP: timeouts, a wall-clock deadline, a size cap, no hidden retries."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from token_discovery.sources.base import (
+    BadPayload,
+    RateLimited,
+    RequestRejected,
+    SourceUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "token-discovery/1.0 (+self-hosted scanner)"
+_CHUNK = 65536
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """Bounds on one upstream call."""
+
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
+    deadline: float = 20.0
+    max_bytes: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class JsonResponse:
+    """A decoded upstream answer."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+
+def new_session() -> requests.Session:
+    """A Session that never retries by itself (urllib3 would re-send after a 429 otherwise)."""
+    session = requests.Session()
+    no_retry = Retry(total=0, connect=0, read=0, redirect=0, status=0, respect_retry_after_header=False)
+    adapter = HTTPAdapter(max_retries=no_retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    return session
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None if unusable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _read_capped(response: requests.Response, route: str, limits: HttpLimits, started: float) -> bytes:
+    """Read the body in chunks, stopping at the size cap or the wall-clock deadline."""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := response.raw.read1(_CHUNK, decode_content=True):
+        size += len(chunk)
+        if size > limits.max_bytes:
+            raise BadPayload(route, f"response larger than {limits.max_bytes} bytes")
+        if time.monotonic() - started > limits.deadline:
+            raise SourceUnavailable(route, f"response not complete within {limits.deadline}s")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _raise_for_status(route: str, status: int, headers: Mapping[str, str]) -> None:
+    """Map an HTTP status to the error family."""
+    if status == 429:
+        raise RateLimited(route, parse_retry_after(headers.get("Retry-After")), "HTTP 429")
+    if status >= 500:
+        raise SourceUnavailable(route, f"HTTP {status}")
+    if status >= 400:
+        raise RequestRejected(route, f"HTTP {status}")
+
+
+def _decode(route: str, raw: bytes) -> Any:
+    """Decode a JSON body; anything else is a bad payload."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        snippet = raw[:60].decode("utf-8", "replace")
+        raise BadPayload(route, f"body is not JSON ({exc.__class__.__name__}): {snippet!r}") from None
+
+
+def get_json(
+    session: requests.Session,
+    url: str,
+    route: str,
+    limits: HttpLimits,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JsonResponse:
+    """GET a JSON document once; raise a SourceError subclass for every failure."""
+    started = time.monotonic()
+    try:
+        response = session.get(
+            url,
+            params=params,
+            headers=headers,
+            timeout=(limits.connect_timeout, limits.read_timeout),
+            stream=True,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise SourceUnavailable(route, f"{exc.__class__.__name__}") from None
+    with response:
+        _raise_for_status(route, response.status_code, response.headers)
+        if 300 <= response.status_code < 400:
+            raise RequestRejected(route, f"unexpected redirect (HTTP {response.status_code})")
+        try:
+            raw = _read_capped(response, route, limits, started)
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise SourceUnavailable(route, f"body read failed: {exc.__class__.__name__}") from None
+    return JsonResponse(response.status_code, response.headers, _decode(route, raw))
