@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs and starts what the test suite needs beyond Python packages; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    if ! command -v redis-server >/dev/null 2>&1; then
+        apt-get install -y -q redis-server >/dev/null
+    fi
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+    for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi

@@ -1,0 +1,213 @@
+"""The simulator's WSGI application: upstream routes behind faults and rate limits, plus `/_sim` control."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from token_discovery.simulator import handlers
+from token_discovery.simulator.answers import (
+    CLOUDFLARE_PAGE,
+    SERVER_ERROR_PAGE,
+    forced_429,
+    forced_in_body,
+    rate_limited,
+)
+from token_discovery.simulator.faults import Fault, FaultBook, FaultSpecError, parse_fault
+from token_discovery.simulator.handlers import Answer
+from token_discovery.simulator.injection import InjectionError, inject
+from token_discovery.simulator.limits import ROUTE_CLASS, RateLimits
+from token_discovery.simulator.universe import Universe
+
+ROUTE_NAMES = tuple(ROUTE_CLASS)
+HANG_SECONDS = 300.0  # a "timeout" fault holds the call this long, or until the server stops
+DRIP_SECONDS = 0.25  # a "slow" fault sends one byte per this many seconds
+
+_UPSTREAM_RULES = [
+    ("/token-profiles/latest/v1", "dexscreener.token_profiles"),
+    ("/token-boosts/latest/v1", "dexscreener.token_boosts"),
+    ("/tokens/v1/<chain>/<addresses>", "dexscreener.tokens"),
+    ("/api/v2/networks/new_pools", "geckoterminal.new_pools"),
+    ("/api/v2/networks/<network>/new_pools", "geckoterminal.new_pools"),
+    ("/api/v2/networks/<network>/pools/<pool>/ohlcv/<timeframe>", "geckoterminal.ohlcv"),
+    ("/api/v1/token_security/<chain_id>", "goplus.token_security"),
+    ("/api/v1/solana/token_security", "goplus.solana_token_security"),
+]
+_CONTROL_RULES = [
+    ("/_sim/stats", "stats", ["GET"]),
+    ("/_sim/faults", "faults", ["GET", "POST", "DELETE"]),
+    ("/_sim/tokens", "tokens", ["POST"]),
+    ("/_sim/reset", "reset", ["POST"]),
+]
+URL_MAP = Map(
+    [Rule(path, endpoint=name, methods=["GET"]) for path, name in _UPSTREAM_RULES]
+    + [Rule(path, endpoint=f"_sim.{name}", methods=methods) for path, name, methods in _CONTROL_RULES],
+    strict_slashes=False,
+)
+HANDLERS: dict[str, Callable[..., Answer]] = {
+    "dexscreener.token_profiles": handlers.token_profiles,
+    "dexscreener.token_boosts": handlers.token_boosts,
+    "dexscreener.tokens": handlers.dex_tokens,
+    "geckoterminal.new_pools": handlers.new_pools,
+    "geckoterminal.ohlcv": handlers.ohlcv,
+    "goplus.token_security": handlers.goplus_evm,
+    "goplus.solana_token_security": handlers.goplus_solana,
+}
+
+
+class CallStats:
+    """Calls and rate-limit answers per route, thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: Counter[str] = Counter()
+        self._limited: Counter[str] = Counter()
+
+    def count(self, route: str, limited: bool = False) -> None:
+        """Record one call on a route, and whether it was answered "rate limited"."""
+        with self._lock:
+            self._calls[route] += 1
+            self._limited[route] += int(limited)
+
+    def mark_limited(self, route: str) -> None:
+        """Record that the last call on a route was answered "rate limited"."""
+        with self._lock:
+            self._limited[route] += 1
+
+    def reset(self) -> None:
+        """Counters back to zero."""
+        with self._lock:
+            self._calls.clear()
+            self._limited.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every route with its counts, zeros included."""
+        with self._lock:
+            calls = {route: self._calls[route] for route in ROUTE_NAMES}
+            limited = {route: self._limited[route] for route in ROUTE_NAMES}
+        return {"calls": calls, "rate_limited": limited, "total_calls": sum(calls.values())}
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response with the given status and headers."""
+    return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")
+
+
+def _read_json(request: Request) -> Any:
+    """The request body as JSON; raises ValueError when it is not JSON."""
+    return json.loads(request.get_data(as_text=True) or "null")
+
+
+class SimulatorApp:
+    """The whole simulated upstream as one WSGI callable."""
+
+    def __init__(
+        self,
+        seed: int = 7,
+        rate_scale: float = 1.0,
+        spawn_seconds: float = 15.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.universe = Universe(seed, clock, spawn_seconds)
+        self.faults = FaultBook()
+        self.stats = CallStats()
+        self.stopping = threading.Event()
+        self._clock, self._rate_scale = clock, rate_scale
+        self.limits = RateLimits(clock, rate_scale)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Serve one WSGI request."""
+        request = Request(environ)
+        return self.dispatch(request)(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        """Route a request to an upstream handler or a control endpoint."""
+        try:
+            endpoint, values = URL_MAP.bind_to_environ(request.environ).match()
+        except HTTPException as error:
+            return json_response(error.code or 400, {"error": error.description})
+        if endpoint.startswith("_sim."):
+            return self._control(endpoint, request)
+        return self._upstream(endpoint, request, values)
+
+    def _upstream(self, route: str, request: Request, values: dict[str, str]) -> Response:
+        """One upstream call: counted, then a fault, a rate-limit answer, or the real answer."""
+        fault = self.faults.take(route)
+        self.stats.count(route, limited=fault is not None and fault.mode in ("429", "4029"))
+        if fault is not None:
+            return self._faulted(route, fault, request, values)
+        admission = self.limits.admit(route)
+        if not admission.admitted:
+            self.stats.mark_limited(route)
+            return self._answer(rate_limited(route, admission.retry_after))
+        return self._answer(HANDLERS[route](self.universe, request.args, **values))
+
+    def _answer(self, answer: Answer) -> Response:
+        """An Answer as a JSON response."""
+        return json_response(answer.status, answer.body, dict(answer.headers))
+
+    def _faulted(self, route: str, fault: Fault, request: Request, values: dict[str, str]) -> Response:
+        """What a call answers under an injected fault."""
+        if fault.mode == "429":
+            return self._answer(forced_429(route, fault.retry_after))
+        if fault.mode == "4029":
+            return self._answer(forced_in_body(route, fault.retry_after))
+        if fault.mode == "500":
+            return Response(SERVER_ERROR_PAGE, status=500, mimetype="text/html")
+        if fault.mode == "garbage":
+            return Response(CLOUDFLARE_PAGE, status=200, mimetype="text/html")
+        if fault.mode == "timeout":
+            self.stopping.wait(HANG_SECONDS)
+            return json_response(504, {"error": "Gateway Timeout"})
+        answer = HANDLERS[route](self.universe, request.args, **values)
+        return Response(self._drip(json.dumps(answer.body).encode()), status=answer.status,
+                        mimetype="application/json")  # fmt: skip
+
+    def _drip(self, payload: bytes) -> Iterator[bytes]:
+        """The payload one byte at a time, slowly, until it ends or the server stops."""
+        for index in range(len(payload)):
+            if self.stopping.wait(DRIP_SECONDS):
+                return
+            yield payload[index : index + 1]
+
+    def _control(self, endpoint: str, request: Request) -> Response:
+        """The /_sim control surface."""
+        if endpoint == "_sim.stats":
+            return json_response(200, {**self.stats.snapshot(), "faults": self.faults.active()})
+        if endpoint == "_sim.reset":
+            self.reset()
+            return json_response(200, {"reset": True})
+        if endpoint == "_sim.faults" and request.method == "GET":
+            return json_response(200, {"faults": self.faults.active()})
+        if endpoint == "_sim.faults" and request.method == "DELETE":
+            self.faults.clear()
+            return json_response(200, {"cleared": True})
+        return self._with_body(endpoint, request)
+
+    def _with_body(self, endpoint: str, request: Request) -> Response:
+        """Control calls that carry a JSON body: add a fault, inject tokens."""
+        try:
+            body = _read_json(request)
+            if endpoint == "_sim.faults":
+                fault = parse_fault(body, ROUTE_NAMES)
+                self.faults.add(fault)
+                return json_response(201, {"fault": dict(vars(fault))})
+            return json_response(201, inject(self.universe, body))
+        except ValueError as error:  # JSON, FaultSpecError and InjectionError are all ValueErrors
+            message = str(error) if isinstance(error, FaultSpecError | InjectionError) else "body is not JSON"
+            return json_response(400, {"error": message})
+
+    def reset(self) -> None:
+        """Back to the seeded universe, no faults, empty limit windows, counters at zero."""
+        self.universe.reset()
+        self.faults.clear()
+        self.stats.reset()
+        self.limits = RateLimits(self._clock, self._rate_scale)
