@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from tests.support import FAST_LIMITS
 from token_discovery.simulator import SimulatorApp, SimulatorServer
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity
 from token_discovery.sources.http import new_session
-from tests.support import FAST_LIMITS
 
 
 @pytest.fixture

@@ -42,7 +42,9 @@ class FakeTransport(BaseAdapter):
         response = requests.Response()
         response.status_code = status
         response.headers.update(headers)
-        response.raw = HTTPResponse(body=io.BytesIO(raw), headers=headers, status=status, preload_content=False)
+        response.raw = HTTPResponse(
+            body=io.BytesIO(raw), headers=headers, status=status, preload_content=False
+        )
         response.url = request.url or ""
         response.request = request
         return response
@@ -55,7 +57,9 @@ class FakeTransport(BaseAdapter):
         return [urlsplit(r.url or "").path for r in self.requests]
 
 
-def fake_session(reply: Callable[[requests.PreparedRequest], Reply]) -> tuple[requests.Session, FakeTransport]:
+def fake_session(
+    reply: Callable[[requests.PreparedRequest], Reply],
+) -> tuple[requests.Session, FakeTransport]:
     """A client Session whose every request is answered by `reply`."""
     session = new_session()
     transport = FakeTransport(reply)

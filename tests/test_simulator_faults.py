@@ -83,7 +83,11 @@ def test_wildcard_fault_hits_every_route_until_cleared(clients: Clients) -> None
 @pytest.mark.integration
 @pytest.mark.parametrize(
     "spec",
-    [{"route": "nope", "mode": "500"}, {"route": "*", "mode": "explode"}, {"route": "*", "mode": "500", "count": 0}],
+    [
+        {"route": "nope", "mode": "500"},
+        {"route": "*", "mode": "explode"},
+        {"route": "*", "mode": "500", "count": 0},
+    ],
 )
 def test_bad_fault_requests_get_a_400(clients: Clients, spec: dict) -> None:
     response = clients.control.post(f"{clients.url}/_sim/faults", json=spec, timeout=5)

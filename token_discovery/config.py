@@ -96,8 +96,7 @@ def _origins(name: str, raw: str) -> tuple[str, ...]:
         parts = urlsplit(origin)
         if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
             raise ConfigError(
-                f"{name} must hold explicit origins like http://host:port (never '*'), "
-                f"got {origin!r}"
+                f"{name} must hold explicit origins like http://host:port (never '*'), got {origin!r}"
             )
     return origins
 

@@ -170,3 +170,16 @@ class Batch(Generic[T]):
 
     items: tuple[T, ...]
     skipped: int = 0
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """A token seen on one or more feeds in one scan: the merged candidate and every feed that saw it."""
+
+    candidate: Candidate
+    sources: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The identity of the token: (chain, address)."""
+        return self.candidate.key

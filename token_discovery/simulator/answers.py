@@ -12,8 +12,8 @@ GT_RATE_MESSAGE = (
     "to subscribe to our API plans for higher rate limits."
 )
 CLOUDFLARE_PAGE = (
-    "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head>"
-    "<body><div id=\"challenge-running\">Checking if the site connection is secure</div></body></html>"
+    '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title></head>'
+    '<body><div id="challenge-running">Checking if the site connection is secure</div></body></html>'
 )
 SERVER_ERROR_PAGE = "<html><body><h1>500 Internal Server Error</h1></body></html>"
 

@@ -136,7 +136,7 @@ class SimulatorApp:
             return json_response(error.code or 400, {"error": error.description})
         if endpoint.startswith("_sim."):
             return self._control(endpoint, request)
-        return self._upstream(endpoint, request, values)
+        return self._upstream(endpoint, request, dict(values))
 
     def _upstream(self, route: str, request: Request, values: dict[str, str]) -> Response:
         """One upstream call: counted, then a fault, a rate-limit answer, or the real answer."""

@@ -89,7 +89,11 @@ def pair_object(token: SimToken, now: float, second: bool = False) -> dict[str, 
         "txns": txns,
         "volume": {w: round(v * share, 2) for w, v in volume.items()},
         "priceChange": change,
-        "liquidity": {"usd": round(liquidity, 2), "base": round(liquidity / 2 / price), "quote": round(liquidity / 2 / quote_usd, 4)},
+        "liquidity": {
+            "usd": round(liquidity, 2),
+            "base": round(liquidity / 2 / price),
+            "quote": round(liquidity / 2 / quote_usd, 4),
+        },
         "fdv": round(price * SUPPLY),
         "marketCap": round(price * SUPPLY),
         "pairCreatedAt": int(token.created_at * 1000),
@@ -124,7 +128,10 @@ def pool_item(token: SimToken, now: float) -> dict[str, Any]:
             "address": token.pair_address, "name": f"{token.symbol} / {quote_symbol}",
             "pool_created_at": created, "fdv_usd": _fmt(price * SUPPLY), "market_cap_usd": None,
             "price_change_percentage": changes,
-            "transactions": {w: {**txns[w], "buyers": txns[w]["buys"], "sellers": txns[w]["sells"]} for w in ("m5", "h1", "h24")},
+            "transactions": {
+                w: {**txns[w], "buyers": txns[w]["buys"], "sellers": txns[w]["sells"]}
+                for w in ("m5", "h1", "h24")
+            },
             "volume_usd": {w: _fmt(volume[w]) for w in ("m5", "h1", "h6", "h24")},
             "reserve_in_usd": _fmt(token.liquidity_usd),
         },
@@ -152,7 +159,9 @@ def included_token(token: SimToken) -> dict[str, Any]:
     }
 
 
-def candles(token: SimToken, now: float, timeframe: str, aggregate: int, limit: int, before: float | None) -> list[list[float]]:
+def candles(
+    token: SimToken, now: float, timeframe: str, aggregate: int, limit: int, before: float | None
+) -> list[list[float]]:
     """OHLCV rows newest first, from pool creation on; quiet intervals are skipped."""
     step = _TIMEFRAME_SECONDS[timeframe] * aggregate
     end = min(now, before) if before else now
@@ -172,4 +181,11 @@ def _candle(token: SimToken, ts: float, step: float) -> list[float]:
     closed = token.price_at(ts + step - 1)
     wiggle = 1 + 0.03 * unit_noise(token.index, ts, "w")
     volume = token.volume_per_hour * step / 3600 * (0.5 + unit_noise(token.index, ts, "v"))
-    return [int(ts), opened, max(opened, closed) * wiggle, min(opened, closed) / wiggle, closed, round(volume, 6)]
+    return [
+        int(ts),
+        opened,
+        max(opened, closed) * wiggle,
+        min(opened, closed) / wiggle,
+        closed,
+        round(volume, 6),
+    ]

@@ -38,11 +38,27 @@ def _holder_shares(rng: random.Random, kind: str) -> list[float]:
 def _evm_holders(rng: random.Random, token: SimToken) -> list[dict[str, Any]]:
     """Holders as GoPlus lists them: the pool first, then wallets; ints for the 0/1 fields."""
     pool_share = rng.uniform(0.1, 0.3)
-    rows = [{"address": token.pair_address, "tag": "UniswapV2", "is_contract": 1,
-             "balance": f"{pool_share * 1e9:.6f}", "percent": _percent(pool_share), "is_locked": 0}]
+    rows = [
+        {
+            "address": token.pair_address,
+            "tag": "UniswapV2",
+            "is_contract": 1,
+            "balance": f"{pool_share * 1e9:.6f}",
+            "percent": _percent(pool_share),
+            "is_locked": 0,
+        }
+    ]
     for share in _holder_shares(rng, token.kind)[:9]:
-        rows.append({"address": evm_address(rng), "tag": "", "is_contract": 0,
-                     "balance": f"{share * 1e9:.6f}", "percent": _percent(share), "is_locked": 0})
+        rows.append(
+            {
+                "address": evm_address(rng),
+                "tag": "",
+                "is_contract": 0,
+                "balance": f"{share * 1e9:.6f}",
+                "percent": _percent(share),
+                "is_locked": 0,
+            }
+        )
     return rows
 
 
@@ -50,13 +66,39 @@ def _lp_holders(rng: random.Random, token: SimToken) -> list[dict[str, Any]]:
     """LP holders: burned or locked for most tokens, a plain wallet for unlocked liquidity."""
     if token.kind == "unlocked_liquidity":
         owner_share = rng.uniform(0.9, 0.99)
-        return [{"address": evm_address(rng), "tag": "", "value": None, "is_contract": 0,
-                 "balance": "1.0", "percent": _percent(owner_share), "NFT_list": None, "is_locked": 0}]
+        return [
+            {
+                "address": evm_address(rng),
+                "tag": "",
+                "value": None,
+                "is_contract": 0,
+                "balance": "1.0",
+                "percent": _percent(owner_share),
+                "NFT_list": None,
+                "is_locked": 0,
+            }
+        ]
     return [
-        {"address": DEAD, "tag": "", "value": None, "is_contract": 0, "balance": "0.92",
-         "percent": "0.999999999999998915", "NFT_list": None, "is_locked": 1},
-        {"address": ZERO, "tag": "Null Address", "value": None, "is_contract": 0,
-         "balance": "0.000000000000001", "percent": "0.000000000000001084", "NFT_list": None, "is_locked": 1},
+        {
+            "address": DEAD,
+            "tag": "",
+            "value": None,
+            "is_contract": 0,
+            "balance": "0.92",
+            "percent": "0.999999999999998915",
+            "NFT_list": None,
+            "is_locked": 1,
+        },
+        {
+            "address": ZERO,
+            "tag": "Null Address",
+            "value": None,
+            "is_contract": 0,
+            "balance": "0.000000000000001",
+            "percent": "0.000000000000001084",
+            "NFT_list": None,
+            "is_locked": 1,
+        },
     ]
 
 
@@ -75,8 +117,16 @@ def _apply_kind(entry: dict[str, Any], rng: random.Random, token: SimToken) -> N
     elif kind == "mintable":
         entry.update(is_mintable="1", owner_address=evm_address(rng), owner_percent="0.05")
     elif kind == "owner_privileged":
-        for flag in rng.sample(["owner_change_balance", "hidden_owner", "can_take_back_ownership",
-                                "transfer_pausable", "is_blacklisted"], k=2):
+        for flag in rng.sample(
+            [
+                "owner_change_balance",
+                "hidden_owner",
+                "can_take_back_ownership",
+                "transfer_pausable",
+                "is_blacklisted",
+            ],
+            k=2,
+        ):
             entry[flag] = "1"
         entry.update(owner_address=evm_address(rng), owner_percent="0.12")
     elif kind == "creator_serial":
@@ -118,10 +168,25 @@ def _solana_holders(rng: random.Random, token: SimToken, lp: bool) -> list[dict[
     """Holder rows as the Solana endpoint writes them (token_account, percent as string)."""
     if lp:
         locked = 0 if token.kind == "unlocked_liquidity" else 1
-        return [{"token_account": solana_address(rng), "tag": "", "balance": "1773.69",
-                 "percent": "0.97" if locked == 0 else "1.0", "is_locked": locked}]
-    return [{"token_account": solana_address(rng), "tag": "", "balance": f"{s * 1e9:.2f}",
-             "percent": _percent(s), "is_locked": 0} for s in _holder_shares(rng, token.kind)]
+        return [
+            {
+                "token_account": solana_address(rng),
+                "tag": "",
+                "balance": "1773.69",
+                "percent": "0.97" if locked == 0 else "1.0",
+                "is_locked": locked,
+            }
+        ]
+    return [
+        {
+            "token_account": solana_address(rng),
+            "tag": "",
+            "balance": f"{s * 1e9:.2f}",
+            "percent": _percent(s),
+            "is_locked": 0,
+        }
+        for s in _holder_shares(rng, token.kind)
+    ]
 
 
 def solana_entry(token: SimToken) -> dict[str, Any]:

@@ -38,7 +38,8 @@ class SimulatorServer:
     @property
     def url(self) -> str:
         """The root URL, e.g. http://127.0.0.1:41234."""
-        return f"http://{self._server.server_address[0]}:{self._server.server_port}"
+        host = self._server.server_address[0]
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{self._server.server_port}"
 
     @property
     def dexscreener_url(self) -> str:
@@ -65,7 +66,9 @@ class SimulatorServer:
 
     def start(self) -> SimulatorServer:
         """Serve in a daemon thread; returns self."""
-        self._thread = threading.Thread(target=self._server.serve_forever, name="simulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="simulator", daemon=True
+        )
         self._thread.start()
         return self
 

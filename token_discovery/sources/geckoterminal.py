@@ -87,7 +87,9 @@ def parse_pool(item: Any, tokens: Mapping[str, Mapping[str, Any]]) -> Candidate 
     item = require_mapping(item, "pool")
     attributes = require_mapping(item.get("attributes"), "attributes")
     relationships = require_mapping(item.get("relationships"), "relationships")
-    base_ref = require_mapping(require_mapping(relationships.get("base_token"), "base_token").get("data"), "data")
+    base_ref = require_mapping(
+        require_mapping(relationships.get("base_token"), "base_token").get("data"), "data"
+    )
     token_id = require_str(base_ref, "id")
     network, address = _split_token_id(token_id)
     chain = chain_by_gecko_network(network)

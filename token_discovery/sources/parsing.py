@@ -36,11 +36,14 @@ class Malformed(ValueError):
 
 def _keep_char(char: str, keep_newlines: bool) -> str:
     """Map one character to what we keep of it."""
-    if "\ud800" <= char <= "\udfff" or char in _INVISIBLE:
+    if char in _INVISIBLE:
         return ""
     if char == "\n" and keep_newlines:
         return char
-    if unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}:
+    category = unicodedata.category(char)
+    if category in {"Cs", "Co", "Cn"}:  # lone surrogates, private use, unassigned
+        return ""
+    if category in {"Cc", "Cf", "Zl", "Zp", "Zs"}:
         return " "
     return char
 

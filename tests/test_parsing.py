@@ -1,0 +1,63 @@
+"""Untrusted upstream text and numbers are cleaned and typed before anything else sees them."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from token_discovery.discovery import merge_sightings
+from token_discovery.models import Candidate, Link
+from token_discovery.sources.parsing import (
+    NAME_MAX,
+    clean_text,
+    parse_links,
+    safe_url,
+    to_flag,
+    to_float,
+    to_fraction,
+)
+
+
+def test_clean_text_strips_controls_bidi_and_zero_width() -> None:
+    assert clean_text("Sa\u202efe\u200b Token\x00\x1b[31m", NAME_MAX) == "Safe Token [31m"
+    assert clean_text("   ", NAME_MAX) is None
+    assert clean_text(123, NAME_MAX) is None
+
+
+@given(st.text())
+def test_clean_text_is_bounded_and_printable(value: str) -> None:
+    cleaned = clean_text(value, NAME_MAX)
+    assert cleaned is None or (
+        0 < len(cleaned) <= NAME_MAX and cleaned.isprintable() and cleaned == cleaned.strip()
+    )
+
+
+def test_only_http_links_survive() -> None:
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("data:text/html,<script>") is None
+    assert safe_url(" https://x.com/a ") == "https://x.com/a"
+    links = parse_links(
+        [{"type": "twitter", "url": "javascript:alert(1)"}, {"label": "Docs", "url": "https://d.io"}]
+    )
+    assert links == (Link("docs", "https://d.io", "Docs"),)
+
+
+def test_numbers_and_flags() -> None:
+    assert to_float("0.0007094") == 0.0007094
+    assert to_float("nan") is None and to_float("") is None and to_float(True) is None
+    assert (to_flag("1"), to_flag("0"), to_flag(None), to_flag("")) == (True, False, None, None)
+    assert to_fraction("0.1") == 0.1 and to_fraction("-1") is None
+
+
+def test_sightings_of_one_token_merge_with_every_source() -> None:
+    profile = Candidate(
+        "base", "0xa", "dexscreener.token_profiles", name=None, links=(Link("twitter", "https://x.com/a"),)
+    )
+    pool = Candidate("base", "0xa", "geckoterminal.new_pools", name="Alpha", pool_address="0xp")
+    other = Candidate("bsc", "0xa", "geckoterminal.new_pools")
+    merged = merge_sightings([profile, pool, other, profile])
+    assert [m.key for m in merged] == [("base", "0xa"), ("bsc", "0xa")]
+    first = merged[0]
+    assert first.sources == ("dexscreener.token_profiles", "geckoterminal.new_pools")
+    assert (first.candidate.name, first.candidate.pool_address) == ("Alpha", "0xp")
+    assert first.candidate.links == (Link("twitter", "https://x.com/a"),)
