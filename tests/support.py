@@ -42,9 +42,7 @@ class FakeTransport(BaseAdapter):
         response = requests.Response()
         response.status_code = status
         response.headers.update(headers)
-        response.raw = HTTPResponse(
-            body=io.BytesIO(raw), headers=headers, status=status, preload_content=False
-        )
+        response.raw = HTTPResponse(body=io.BytesIO(raw), headers=headers, status=status, preload_content=False)
         response.url = request.url or ""
         response.request = request
         return response

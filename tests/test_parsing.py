@@ -27,18 +27,14 @@ def test_clean_text_strips_controls_bidi_and_zero_width() -> None:
 @given(st.text())
 def test_clean_text_is_bounded_and_printable(value: str) -> None:
     cleaned = clean_text(value, NAME_MAX)
-    assert cleaned is None or (
-        0 < len(cleaned) <= NAME_MAX and cleaned.isprintable() and cleaned == cleaned.strip()
-    )
+    assert cleaned is None or (0 < len(cleaned) <= NAME_MAX and cleaned.isprintable() and cleaned == cleaned.strip())
 
 
 def test_only_http_links_survive() -> None:
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("data:text/html,<script>") is None
     assert safe_url(" https://x.com/a ") == "https://x.com/a"
-    links = parse_links(
-        [{"type": "twitter", "url": "javascript:alert(1)"}, {"label": "Docs", "url": "https://d.io"}]
-    )
+    links = parse_links([{"type": "twitter", "url": "javascript:alert(1)"}, {"label": "Docs", "url": "https://d.io"}])
     assert links == (Link("docs", "https://d.io", "Docs"),)
 
 

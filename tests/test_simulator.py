@@ -53,9 +53,7 @@ def json_kind(value: Any) -> str:
 def assert_same_shape(actual: Any, reference: Any, where: str = "$") -> None:
     """Every key of `actual` exists in `reference` with the same JSON type (null allowed both ways)."""
     kinds = {json_kind(actual), json_kind(reference)}
-    assert len(kinds - {"null"}) <= 1, (
-        f"{where}: {json_kind(actual)} where the reference has {json_kind(reference)}"
-    )
+    assert len(kinds - {"null"}) <= 1, f"{where}: {json_kind(actual)} where the reference has {json_kind(reference)}"
     if isinstance(actual, dict) and isinstance(reference, dict):
         for key, value in actual.items():
             assert key in reference, f"{where}.{key} is not in the reference payload"
@@ -127,9 +125,7 @@ def test_new_pools_and_ohlcv_are_shaped_like_the_captures(http: Client) -> None:
     body = get(http, "/api/v2/networks/new_pools?include=base_token")
     assert len(body["data"]) == 20
     assert_same_shape(body, reference)
-    networks = {
-        item["id"].rsplit("_", 1)[0] for item in get(http, "/api/v2/networks/new_pools?page=2")["data"]
-    }
+    networks = {item["id"].rsplit("_", 1)[0] for item in get(http, "/api/v2/networks/new_pools?page=2")["data"]}
     assert networks <= {"solana", "eth", "bsc", "base"}
     pool = next(p for p in body["data"] if p["id"].startswith("eth_"))["attributes"]["address"]
     candles = get(http, f"/api/v2/networks/eth/pools/{pool}/ohlcv/minute?limit=50")
@@ -144,9 +140,7 @@ def test_new_pools_refuse_pages_past_ten(http: Client) -> None:
 
 
 def test_goplus_answers_are_shaped_like_the_references(sim: SimulatorApp, http: Client) -> None:
-    evm_ref = load_fixture("goplus_token_security_evm")["result"][
-        "0x4e7e15a6b83718ba79674cc4ce09f7d4a631ec2c"
-    ]
+    evm_ref = load_fixture("goplus_token_security_evm")["result"]["0x4e7e15a6b83718ba79674cc4ce09f7d4a631ec2c"]
     sol_ref = load_fixture("goplus_token_security_solana_composed")
     sol_ref = next(iter(sol_ref["result"].values()))
     fee = {"fee_rate": "", "maximum_fee": ""}  # the documented non-empty form
@@ -156,9 +150,7 @@ def test_goplus_answers_are_shaped_like_the_references(sim: SimulatorApp, http: 
         entry = security_entry(token)
         if entry is not None:
             assert_same_shape(entry, evm_ref if token.evm else sol_ref, f"{token.chain}:{token.kind}")
-    envelope = get(
-        http, f"/api/v1/token_security/56?contract_addresses={a_token(http, 'bsc')['tokenAddress']}"
-    )
+    envelope = get(http, f"/api/v1/token_security/56?contract_addresses={a_token(http, 'bsc')['tokenAddress']}")
     assert envelope["code"] == 1 and isinstance(envelope["result"], dict)
     assert get(http, "/api/v1/token_security/999?contract_addresses=0x1")["code"] != 1
 
@@ -200,9 +192,7 @@ def test_goplus_past_30_a_minute_answers_4029_in_an_http_200(clock: FakeClock, h
     assert stats["rate_limited"]["goplus.token_security"] == 1
 
 
-def test_dexscreener_discovery_past_60_a_minute_is_a_429_with_retry_after(
-    clock: FakeClock, http: Client
-) -> None:
+def test_dexscreener_discovery_past_60_a_minute_is_a_429_with_retry_after(clock: FakeClock, http: Client) -> None:
     for n in range(60):
         path = "/token-profiles/latest/v1" if n % 2 else "/token-boosts/latest/v1"  # one shared limit
         assert http.get(path).status_code == 200
@@ -244,11 +234,7 @@ def test_injected_tokens_lead_every_feed_and_reset_forgets_them(http: Client) ->
 )  # fmt: skip
 def test_bad_token_injections_are_400_and_change_nothing(http: Client, body: Any) -> None:
     before = get(http, "/token-profiles/latest/v1")[0]
-    response = (
-        http.post("/_sim/tokens", data=body)
-        if isinstance(body, str)
-        else http.post("/_sim/tokens", json=body)
-    )
+    response = http.post("/_sim/tokens", data=body) if isinstance(body, str) else http.post("/_sim/tokens", json=body)
     assert response.status_code == 400
     assert response.get_json()["error"]
     assert get(http, "/token-profiles/latest/v1")[0] == before

@@ -42,9 +42,7 @@ def _seconds(minimum: float, maximum: float) -> Parser:
         except ValueError:
             value = float("nan")
         if not minimum <= value <= maximum:
-            raise ConfigError(
-                f"{name} must be a number of seconds between {minimum} and {maximum}, got {raw!r}"
-            )
+            raise ConfigError(f"{name} must be a number of seconds between {minimum} and {maximum}, got {raw!r}")
         return value
 
     return parse
@@ -95,9 +93,7 @@ def _origins(name: str, raw: str) -> tuple[str, ...]:
     for origin in origins:
         parts = urlsplit(origin)
         if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
-            raise ConfigError(
-                f"{name} must hold explicit origins like http://host:port (never '*'), got {origin!r}"
-            )
+            raise ConfigError(f"{name} must hold explicit origins like http://host:port (never '*'), got {origin!r}")
     return origins
 
 
@@ -180,8 +176,7 @@ class Config:
     def from_env(cls, env: Mapping[str, str]) -> Config:
         """Read and validate every variable; raise ConfigError naming the first bad one."""
         values = {
-            attribute: parser(name, env.get(name, default))
-            for attribute, (name, default, parser) in _SPEC.items()
+            attribute: parser(name, env.get(name, default)) for attribute, (name, default, parser) in _SPEC.items()
         }
         if not values["secret_key"]:
             values["secret_key"] = secrets.token_hex(32)

@@ -70,9 +70,7 @@ def enrich(keys: Sequence[Key], market: MarketSource, security: SecuritySource) 
         return batch.items
 
     _run_batches(chain_batches(keys, market.max_batch), market_items, _key, result.market, result.failures)
-    _run_batches(
-        chain_batches(keys, security.max_batch), security_items, _key, result.security, result.failures
-    )
+    _run_batches(chain_batches(keys, security.max_batch), security_items, _key, result.security, result.failures)
     return result
 
 

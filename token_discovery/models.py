@@ -183,3 +183,59 @@ class Discovered:
     def key(self) -> tuple[str, str]:
         """The identity of the token: (chain, address)."""
         return self.candidate.key
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One finding of the risk analysis, readable by a person, with the evidence behind it."""
+
+    code: str
+    severity: str  # "critical", "high", "medium", "low", "info"
+    points: int
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The verdict on a token: a 0-100 risk score, a level, the reasons, and the rules version."""
+
+    score: int
+    level: str  # "safe", "risky" or "unknown"
+    mode: str  # "fraud" under 2 h of age, "market" after
+    reasons: tuple[Reason, ...]
+    missing: tuple[str, ...]
+    rules_version: str
+
+    @property
+    def is_safe(self) -> bool:
+        """True only for a verified safe verdict."""
+        return self.level == "safe"
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """A stored token, as REST, Socket.IO and the stores all see it."""
+
+    seq: int
+    chain: str
+    address: str
+    data: Mapping[str, Any]
+    risk_score: int
+    risk_level: str
+    scanned_at: datetime
+    complete: bool = True
+
+    @property
+    def is_safe(self) -> bool:
+        """True only for "safe"."""
+        return self.risk_level == "safe"
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """The outcome of an upsert: the record as stored, whether it is new, and its previous level."""
+
+    record: TokenRecord
+    created: bool
+    previous_level: str | None = None

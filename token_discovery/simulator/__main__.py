@@ -15,9 +15,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8900, help="port to listen on (0 picks a free one)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the token universe")
-    parser.add_argument(
-        "--rate-scale", type=float, default=1.0, help="speed the limit windows up by this factor"
-    )
+    parser.add_argument("--rate-scale", type=float, default=1.0, help="speed the limit windows up by this factor")
     parser.add_argument("--spawn-seconds", type=float, default=15.0, help="seconds between two new tokens")
     return parser.parse_args(argv)
 

@@ -63,9 +63,7 @@ class RateLimits:
     def __init__(self, clock: Callable[[], float], rate_scale: float = 1.0) -> None:
         window = WINDOW_SECONDS / rate_scale
         self.window = window
-        self._limiters = {
-            name: SlidingWindowLimiter(limit, window, clock) for name, limit in PUBLISHED_LIMITS.items()
-        }
+        self._limiters = {name: SlidingWindowLimiter(limit, window, clock) for name, limit in PUBLISHED_LIMITS.items()}
 
     def admit(self, route: str) -> Admission:
         """Admit a call on a route, counted against its class."""

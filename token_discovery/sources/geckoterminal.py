@@ -69,9 +69,7 @@ def _included_tokens(body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {
         item["id"]: item["attributes"]
         for item in included
-        if isinstance(item, Mapping)
-        and isinstance(item.get("id"), str)
-        and isinstance(item.get("attributes"), Mapping)
+        if isinstance(item, Mapping) and isinstance(item.get("id"), str) and isinstance(item.get("attributes"), Mapping)
     }
 
 
@@ -87,9 +85,7 @@ def parse_pool(item: Any, tokens: Mapping[str, Mapping[str, Any]]) -> Candidate 
     item = require_mapping(item, "pool")
     attributes = require_mapping(item.get("attributes"), "attributes")
     relationships = require_mapping(item.get("relationships"), "relationships")
-    base_ref = require_mapping(
-        require_mapping(relationships.get("base_token"), "base_token").get("data"), "data"
-    )
+    base_ref = require_mapping(require_mapping(relationships.get("base_token"), "base_token").get("data"), "data")
     token_id = require_str(base_ref, "id")
     network, address = _split_token_id(token_id)
     chain = chain_by_gecko_network(network)
@@ -156,9 +152,7 @@ class GeckoTerminalSource:
         """The new-pools discovery feed for one chain, or for every network."""
         return Feed(NEW_POOLS_ROUTE, lambda: self.new_pools(chain))
 
-    def ohlcv(
-        self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100
-    ) -> Batch[Candle]:
+    def ohlcv(self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100) -> Batch[Candle]:
         """Candles of a pool in USD, oldest first."""
         spec = chain_by_slug(chain)
         if spec is None or timeframe not in TIMEFRAMES or not 1 <= limit <= MAX_CANDLES:

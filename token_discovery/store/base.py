@@ -1,0 +1,77 @@
+"""The TokenStore port: tokens by (chain, address) with a seq, FIFO-bounded, and the scan history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from token_discovery.models import StoredToken, TokenRecord
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached; callers answer 503, never fall back silently."""
+
+
+class TokenStore(Protocol):
+    """Persistence of token records and scan history."""
+
+    capacity: int
+
+    def upsert(
+        self,
+        chain: str,
+        address: str,
+        data: Mapping[str, Any],
+        score: int,
+        level: str,
+        complete: bool,
+        at: datetime,
+    ) -> StoredToken:
+        """Insert a token with the next seq, or update it in place keeping its seq; then trim to capacity."""
+        ...
+
+    def recent(self, limit: int, chain: str | None = None, after_seq: int | None = None) -> list[TokenRecord]:
+        """The newest records first, optionally of one chain and above a seq."""
+        ...
+
+    def since_seq(self, seq: int, limit: int) -> list[TokenRecord]:
+        """Records with a larger seq, oldest first (for replay to a reconnecting client)."""
+        ...
+
+    def analysed_since(self, keys: Iterable[tuple[str, str]], since: datetime) -> set[tuple[str, str]]:
+        """The keys whose complete analysis is not older than `since`."""
+        ...
+
+    def count(self) -> int:
+        """How many tokens are stored."""
+        ...
+
+    def level_counts(self) -> dict[str, int]:
+        """How many stored tokens have each risk level."""
+        ...
+
+    def record_scan(self, scan: Mapping[str, Any]) -> None:
+        """Keep the summary of a finished scan."""
+        ...
+
+    def scans(self, limit: int) -> list[dict[str, Any]]:
+        """The latest scan summaries, newest first."""
+        ...
+
+    def scan_count(self) -> int:
+        """How many scans were recorded."""
+        ...
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable when the database cannot answer."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+def key_list(keys: Iterable[tuple[str, str]]) -> Sequence[tuple[str, str]]:
+    """Keys without duplicates, as a list."""
+    return list(dict.fromkeys(keys))

@@ -1,0 +1,198 @@
+"""SQLite store in WAL mode: the embedded default."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from token_discovery.models import StoredToken, TokenRecord
+from token_discovery.store.base import StoreUnavailable, key_list
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (
+    seq INTEGER PRIMARY KEY,
+    chain TEXT NOT NULL,
+    address TEXT NOT NULL,
+    data TEXT NOT NULL,
+    risk_score INTEGER NOT NULL,
+    risk_level TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    scanned_at TEXT NOT NULL,
+    UNIQUE (chain, address)
+);
+CREATE INDEX IF NOT EXISTS tokens_chain_seq ON tokens (chain, seq);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, finished_at TEXT NOT NULL, summary TEXT NOT NULL);
+"""
+_COLUMNS = "seq, chain, address, data, risk_score, risk_level, complete, scanned_at"
+SCAN_HISTORY = 500
+
+
+def _record(row: sqlite3.Row) -> TokenRecord:
+    """A record from a row."""
+    return TokenRecord(
+        seq=row["seq"],
+        chain=row["chain"],
+        address=row["address"],
+        data=json.loads(row["data"]),
+        risk_score=row["risk_score"],
+        risk_level=row["risk_level"],
+        scanned_at=datetime.fromisoformat(row["scanned_at"]),
+        complete=bool(row["complete"]),
+    )
+
+
+class SQLiteStore:
+    """TokenStore over one SQLite file (or ':memory:'), safe to share between threads."""
+
+    def __init__(self, path: str, capacity: int = 200) -> None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def _next_seq(self) -> int:
+        """Take the next seq from the counter (call inside a transaction)."""
+        row = self._db.execute(
+            "INSERT INTO counters (name, value) VALUES ('seq', 1) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value"
+        ).fetchone()
+        return int(row[0])
+
+    def upsert(
+        self,
+        chain: str,
+        address: str,
+        data: Mapping[str, Any],
+        score: int,
+        level: str,
+        complete: bool,
+        at: datetime,
+    ) -> StoredToken:
+        """Insert with the next seq or update in place; trim the oldest beyond capacity."""
+        values = (json.dumps(data), score, level, int(complete), at.isoformat())
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                stored = self._upsert_locked(chain, address, values)
+                self._trim()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return stored
+
+    def _upsert_locked(self, chain: str, address: str, values: tuple[Any, ...]) -> StoredToken:
+        """The upsert itself, inside the transaction."""
+        old = self._db.execute(
+            "SELECT seq, risk_level FROM tokens WHERE chain = ? AND address = ?", (chain, address)
+        ).fetchone()
+        if old is None:
+            seq = self._next_seq()
+            self._db.execute(
+                f"INSERT INTO tokens ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, chain, address, *values),
+            )
+        else:
+            seq = old["seq"]
+            self._db.execute(
+                "UPDATE tokens SET data = ?, risk_score = ?, risk_level = ?, complete = ?, scanned_at = ? "
+                "WHERE seq = ?",
+                (*values, seq),
+            )
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM tokens WHERE seq = ?", (seq,)).fetchone()
+        return StoredToken(_record(row), created=old is None, previous_level=None if old is None else old["risk_level"])
+
+    def _trim(self) -> None:
+        """Keep the newest `capacity` tokens by seq."""
+        self._db.execute(
+            "DELETE FROM tokens WHERE seq <= (SELECT seq FROM tokens ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            (self.capacity,),
+        )
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        """Run a read under the lock."""
+        with self._lock:
+            try:
+                return self._db.execute(sql, tuple(params)).fetchall()
+            except sqlite3.OperationalError as error:
+                raise StoreUnavailable(str(error)) from error
+
+    def recent(self, limit: int, chain: str | None = None, after_seq: int | None = None) -> list[TokenRecord]:
+        """The newest records first."""
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM tokens WHERE (? IS NULL OR chain = ?) AND seq > ? ORDER BY seq DESC LIMIT ?",
+            (chain, chain, after_seq or 0, limit),
+        )
+        return [_record(row) for row in rows]
+
+    def since_seq(self, seq: int, limit: int) -> list[TokenRecord]:
+        """Records above a seq, oldest first."""
+        rows = self._query(f"SELECT {_COLUMNS} FROM tokens WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        return [_record(row) for row in rows]
+
+    def analysed_since(self, keys: Iterable[tuple[str, str]], since: datetime) -> set[tuple[str, str]]:
+        """Keys with a complete analysis not older than `since`."""
+        wanted = key_list(keys)
+        if not wanted:
+            return set()
+        fresh = self._query(
+            "SELECT chain, address FROM tokens WHERE complete = 1 AND scanned_at >= ?", (since.isoformat(),)
+        )
+        found = {(row["chain"], row["address"]) for row in fresh}
+        return found.intersection(wanted)
+
+    def count(self) -> int:
+        """How many tokens are stored."""
+        return int(self._query("SELECT COUNT(*) FROM tokens")[0][0])
+
+    def level_counts(self) -> dict[str, int]:
+        """Tokens per risk level."""
+        rows = self._query("SELECT risk_level, COUNT(*) AS n FROM tokens GROUP BY risk_level")
+        return {row["risk_level"]: row["n"] for row in rows}
+
+    def record_scan(self, scan: Mapping[str, Any]) -> None:
+        """Keep a scan summary, and only the latest SCAN_HISTORY of them."""
+        finished = scan.get("finished_at") or datetime.now(UTC).isoformat()
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO scans (id, finished_at, summary) VALUES (?, ?, ?)",
+                (scan["scan_id"], finished, json.dumps(scan)),
+            )
+            self._db.execute(
+                "DELETE FROM scans WHERE id NOT IN (SELECT id FROM scans ORDER BY finished_at DESC LIMIT ?)",
+                (SCAN_HISTORY,),
+            )
+            self._db.execute(
+                "INSERT INTO counters (name, value) VALUES ('scans', 1) "
+                "ON CONFLICT(name) DO UPDATE SET value = value + 1"
+            )
+
+    def scans(self, limit: int) -> list[dict[str, Any]]:
+        """The latest scan summaries, newest first."""
+        rows = self._query("SELECT summary FROM scans ORDER BY finished_at DESC LIMIT ?", (limit,))
+        return [json.loads(row["summary"]) for row in rows]
+
+    def scan_count(self) -> int:
+        """How many scans were ever recorded."""
+        rows = self._query("SELECT value FROM counters WHERE name = 'scans'")
+        return int(rows[0][0]) if rows else 0
+
+    def ping(self) -> None:
+        """SQLite is embedded: it answers as long as the file can be read."""
+        self._query("SELECT 1")
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
