@@ -134,6 +134,8 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "discovery_db_capacity": ("DISCOVERY_DB_CAPACITY", "200", _integer(1, 100000)),
     "discovery_min_interval": ("DISCOVERY_MIN_INTERVAL", "30", _integer(0, 86400)),
     "analysis_cache_ttl": ("ANALYSIS_CACHE_TTL", "300", _integer(0, 86400)),
+    "trigger_wait": ("DISCOVERY_TRIGGER_WAIT", "25", _seconds(0, 120)),
+    "scan_deadline": ("DISCOVERY_SCAN_DEADLINE", "120", _seconds(5, 3600)),
     "http_connect_timeout": ("HTTP_CONNECT_TIMEOUT", "3", _seconds(0.1, 60)),
     "http_read_timeout": ("HTTP_READ_TIMEOUT", "10", _seconds(0.1, 120)),
     "http_call_deadline": ("HTTP_CALL_DEADLINE", "20", _seconds(0.5, 300)),
@@ -165,6 +167,8 @@ class Config:
     discovery_db_capacity: int
     discovery_min_interval: int
     analysis_cache_ttl: int
+    trigger_wait: float
+    scan_deadline: float
     http_connect_timeout: float
     http_read_timeout: float
     http_call_deadline: float

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from token_discovery.models import MarketData, SecurityReport
 from token_discovery.sources.base import MarketSource, SecuritySource, SourceError
@@ -13,7 +12,6 @@ from token_discovery.sources.base import MarketSource, SecuritySource, SourceErr
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
-T = TypeVar("T")
 
 
 def chain_batches(keys: Iterable[Key], size: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -30,50 +28,60 @@ def chain_batches(keys: Iterable[Key], size: int) -> list[tuple[str, tuple[str, 
 
 @dataclass
 class Enrichment:
-    """What enrichment found, keyed by (chain, address), and the batches that failed."""
+    """What enrichment found, keyed by (chain, address), the failed batches and the calls made."""
 
     market: dict[Key, MarketData] = field(default_factory=dict)
     security: dict[Key, SecurityReport] = field(default_factory=dict)
     failures: list[SourceError] = field(default_factory=list)
     skipped: int = 0
+    calls: int = 0
 
 
-def _run_batches(
-    batches: Sequence[tuple[str, tuple[str, ...]]],
-    fetch: Callable[[str, Sequence[str]], Iterable[T]],
-    key_of: Callable[[T], Key],
-    into: dict[Key, T],
-    failures: list[SourceError],
-) -> None:
-    """Call `fetch` once per batch; a failed batch is recorded and the others still run."""
-    for chain, addresses in batches:
+def fetch_market(keys: Sequence[Key], market: MarketSource, into: Enrichment) -> None:
+    """Market data, max_batch addresses per call per chain; a failed batch leaves its tokens without data."""
+    for chain, addresses in chain_batches(keys, market.max_batch):
+        into.calls += 1
         try:
-            for item in fetch(chain, addresses):
-                into[key_of(item)] = item
+            batch = market.tokens(chain, addresses)
         except SourceError as error:
-            log.warning("enrichment batch of %d %s tokens failed: %s", len(addresses), chain, error)
-            failures.append(error)
+            log.warning("market batch of %d %s tokens failed: %s", len(addresses), chain, error)
+            into.failures.append(error)
+            continue
+        into.skipped += batch.skipped
+        into.market.update({item.key: item for item in batch.items})
+
+
+@dataclass(frozen=True)
+class SecurityBatch:
+    """The outcome of one security call: the keys asked, the reports got, or the error."""
+
+    keys: tuple[Key, ...]
+    reports: dict[Key, SecurityReport]
+    error: SourceError | None = None
+
+
+def security_batches(keys: Sequence[Key], security: SecuritySource, into: Enrichment) -> Iterator[SecurityBatch]:
+    """Security reports batch by batch, so each batch can be stored and announced before the next call."""
+    for chain, addresses in chain_batches(keys, security.max_batch):
+        batch_keys = tuple((chain, address) for address in addresses)
+        into.calls += 1
+        try:
+            batch = security.token_security(chain, addresses)
+        except SourceError as error:
+            log.warning("security batch of %d %s tokens failed: %s", len(addresses), chain, error)
+            into.failures.append(error)
+            yield SecurityBatch(batch_keys, {}, error)
+            continue
+        into.skipped += batch.skipped
+        reports = {(r.chain, r.address): r for r in batch.items}
+        into.security.update(reports)
+        yield SecurityBatch(batch_keys, reports)
 
 
 def enrich(keys: Sequence[Key], market: MarketSource, security: SecuritySource) -> Enrichment:
-    """Market data at max_batch per call per chain, then security at max_batch per call per chain."""
+    """Market data then security for every key, in the fewest calls the upstream limits allow."""
     result = Enrichment()
-
-    def market_items(chain: str, addresses: Sequence[str]) -> Iterable[MarketData]:
-        batch = market.tokens(chain, addresses)
-        result.skipped += batch.skipped
-        return batch.items
-
-    def security_items(chain: str, addresses: Sequence[str]) -> Iterable[SecurityReport]:
-        batch = security.token_security(chain, addresses)
-        result.skipped += batch.skipped
-        return batch.items
-
-    _run_batches(chain_batches(keys, market.max_batch), market_items, _key, result.market, result.failures)
-    _run_batches(chain_batches(keys, security.max_batch), security_items, _key, result.security, result.failures)
+    fetch_market(keys, market, result)
+    for _ in security_batches(keys, security, result):
+        pass
     return result
-
-
-def _key(item: MarketData | SecurityReport) -> Key:
-    """The (chain, address) of a market or security value."""
-    return (item.chain, item.address)

@@ -39,7 +39,10 @@ class RequestRejected(SourceError):
 class DiscoveryFeed(Protocol):
     """A feed of newly listed tokens."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The route name of the feed."""
+        ...
 
     def fetch(self) -> Batch[Candidate]:
         """Return the candidates currently on the feed."""

@@ -1,0 +1,77 @@
+"""Entry point of the web app; the code lives in token_discovery/ (factory.py builds the app).
+
+python app.py [--demo] [--host H] [--port P]
+gunicorn -k gevent -w 1 app:app
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from typing import Any
+
+DEMO_DEFAULTS = {"AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "15", "DISCOVERY_MIN_INTERVAL": "5"}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command-line options."""
+    parser = argparse.ArgumentParser(description="Token Discovery web app")
+    parser.add_argument("--demo", action="store_true", help="run against the built-in simulated market")
+    parser.add_argument("--host", help="address to listen on (default HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default PORT or 5000)")
+    return parser.parse_args(argv)
+
+
+def load_config(demo_urls: dict[str, str] | None = None) -> Any:
+    """Config from .env and the environment; the demo points the upstreams at the simulator."""
+    from dotenv import load_dotenv
+
+    from token_discovery.config import Config
+
+    load_dotenv()
+    env = dict(os.environ)
+    if demo_urls is not None:
+        env = {**DEMO_DEFAULTS, **env, **demo_urls}
+    return Config.from_env(env)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the app with Socket.IO on the chosen address."""
+    from token_discovery.config import ConfigError
+    from token_discovery.factory import create_app, socketio_of
+    from token_discovery.simulator import SimulatorServer
+
+    args = parse_args(argv)
+    simulator = SimulatorServer().start() if args.demo else None
+    try:
+        config = load_config(simulator.base_urls() if simulator else None)
+    except ConfigError as error:
+        raise SystemExit(f"configuration error: {error}") from None
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host, port = args.host or config.host, args.port or config.port
+    if simulator:
+        logging.getLogger("app").info("demo: simulated market on %s", simulator.url)
+    application = create_app(config)
+    logging.getLogger("app").info("Token Discovery on http://%s:%s", host, port)
+    try:
+        socketio_of(application).run(application, host=host, port=port, allow_unsafe_werkzeug=True)
+    finally:
+        application.extensions["token_discovery"].close()
+        if simulator:
+            simulator.stop()
+
+
+def __getattr__(name: str) -> Any:
+    """`app:app` for WSGI servers, built on first access (nothing happens at import time)."""
+    if name != "app":
+        raise AttributeError(name)
+    from token_discovery.factory import create_app
+
+    application = create_app(load_config())
+    globals()["app"] = application
+    return application
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The discovery REST API of the contract."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from token_discovery.api.auth import require_admin
+from token_discovery.api.responses import chain, fail, integer, json_body, ok, services
+from token_discovery.records import record_json
+
+bp = Blueprint("discovery", __name__, url_prefix="/api/discovery")
+
+Answer = tuple[Response, int]
+
+
+@bp.post("/trigger")
+def trigger() -> Answer:
+    """Join the running shared scan or start one; 200 with the result, or 202 while it runs."""
+    body = json_body()
+    max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100)
+    wanted_chain = chain(body.get("chain"))
+    app = services()
+    result = app.service.trigger_scan(max_tokens, wanted_chain, wait=app.config.trigger_wait)
+    if result.get("status") == "running":
+        return ok(202, **{k: v for k, v in result.items() if k != "success"})
+    if not result.get("success"):
+        return fail(502, result.get("error") or "scan failed", scan_id=result.get("scan_id"))
+    return ok(200, **{k: v for k, v in result.items() if k != "success"})
+
+
+@bp.get("/scan")
+def scan() -> Answer:
+    """Progress of the current or last scan; always 200."""
+    return ok(**services().service.current_scan())
+
+
+@bp.get("/status")
+def status() -> Answer:
+    """The service status."""
+    return ok(status=services().service.get_status())
+
+
+@bp.get("/stats")
+def stats() -> Answer:
+    """Counts over scans and stored tokens."""
+    return ok(stats=services().service.get_stats())
+
+
+@bp.get("/recent")
+def recent() -> Answer:
+    """Stored tokens, newest first."""
+    limit = integer(request.args.get("limit"), "limit", 1, 200) or 50
+    wanted_chain = chain(request.args.get("chain"))
+    after_seq = integer(request.args.get("after_seq"), "after_seq", 0, 2**62)
+    records = services().store.recent(limit, wanted_chain, after_seq)
+    return ok(tokens=[record_json(r) for r in records], count=len(records))
+
+
+@bp.post("/auto/start")
+@require_admin
+def auto_start() -> Answer:
+    """Start (or retune) the periodic shared scan."""
+    body = json_body()
+    interval = integer(body.get("interval_seconds"), "interval_seconds", 10, 86400)
+    max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100)
+    service = services().service
+    started = service.start_auto_discovery(interval, max_tokens)
+    return ok(started=started, status=service.get_status())
+
+
+@bp.post("/auto/stop")
+@require_admin
+def auto_stop() -> Answer:
+    """Stop the periodic shared scan."""
+    service = services().service
+    stopped = service.stop_auto_discovery()
+    return ok(stopped=stopped, status=service.get_status())

@@ -1,0 +1,59 @@
+"""JSON answers and request-field validation shared by the blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+
+from token_discovery.bootstrap import Services
+from token_discovery.sources.chains import CHAINS
+
+
+class BadRequest(ValueError):
+    """A request field is invalid; answered 400 with the message."""
+
+
+def services() -> Services:
+    """The services of the running app."""
+    return current_app.extensions["token_discovery"]
+
+
+def ok(code: int = 200, /, **body: Any) -> tuple[Response, int]:
+    """A success answer with HTTP status `code`."""
+    return jsonify({"success": True, **body}), code
+
+
+def fail(code: int, error: str, /, **extra: Any) -> tuple[Response, int]:
+    """An error answer of the contract with HTTP status `code`."""
+    return jsonify({"success": False, "error": error, **extra}), code
+
+
+def json_body() -> dict[str, Any]:
+    """The request body as a JSON object; an empty body is an empty object."""
+    if not request.get_data(cache=True):
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    return body
+
+
+def integer(value: Any, name: str, low: int, high: int) -> int | None:
+    """An optional integer within [low, high]; strings of digits are accepted from query strings."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise BadRequest(f"{name} must be an integer between {low} and {high}")
+    return value
+
+
+def chain(value: Any) -> str | None:
+    """An optional known chain slug."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in CHAINS:
+        raise BadRequest(f"chain must be one of {', '.join(CHAINS)}")
+    return value

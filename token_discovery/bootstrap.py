@@ -1,0 +1,116 @@
+"""The composition root: the one place that picks concrete classes from the Config."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from token_discovery import events
+from token_discovery.config import Config
+from token_discovery.scanning import Scanner
+from token_discovery.service import ServiceSettings, TokenDiscoveryService, utc_now
+from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity, HttpLimits, new_session
+from token_discovery.sources.base import DiscoveryFeed
+from token_discovery.store.base import TokenStore
+from token_discovery.store.sqlite import SQLiteStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UpstreamSources:
+    """The three real clients, each over its own Session."""
+
+    dexscreener: DexScreenerSource
+    geckoterminal: GeckoTerminalSource
+    security: GoPlusSecurity
+    sessions: list[requests.Session] = field(default_factory=list)
+
+    @property
+    def market(self) -> DexScreenerSource:
+        """DexScreener serves the market data."""
+        return self.dexscreener
+
+    def feeds(self, chain: str | None) -> Sequence[DiscoveryFeed]:
+        """DexScreener profiles and boosts (every chain), GeckoTerminal new pools (narrowed to the chain)."""
+        return [*self.dexscreener.feeds(), self.geckoterminal.feed(chain)]
+
+    def close(self) -> None:
+        """Close the HTTP sessions."""
+        for session in self.sessions:
+            session.close()
+
+
+def http_limits(config: Config) -> HttpLimits:
+    """The bounds on every upstream call."""
+    return HttpLimits(
+        connect_timeout=config.http_connect_timeout,
+        read_timeout=config.http_read_timeout,
+        deadline=config.http_call_deadline,
+        max_bytes=config.http_max_response_bytes,
+    )
+
+
+def build_sources(config: Config) -> UpstreamSources:
+    """One Session per upstream, explicit timeouts, no automatic retries."""
+    limits = http_limits(config)
+    sessions = [new_session() for _ in range(3)]
+    return UpstreamSources(
+        DexScreenerSource(sessions[0], config.dexscreener_base_url, limits),
+        GeckoTerminalSource(sessions[1], config.geckoterminal_base_url, limits),
+        GoPlusSecurity(
+            sessions[2], config.goplus_base_url, limits, config.goplus_batch_size, config.goplus_access_token
+        ),
+        sessions,
+    )
+
+
+def build_store(config: Config) -> TokenStore:
+    """MongoDB when MONGODB_URI is set (never a silent fallback), else SQLite."""
+    if config.mongodb_uri:
+        from token_discovery.store.mongo import MongoStore, connect
+
+        return MongoStore(connect(config.mongodb_uri), config.discovery_db_capacity)
+    return SQLiteStore(config.sqlite_path, config.discovery_db_capacity)
+
+
+@dataclass
+class Services:
+    """Everything the app and the headless scanner run on."""
+
+    config: Config
+    store: TokenStore
+    sources: Any
+    notifier: events.Notifier
+    service: TokenDiscoveryService
+
+    def close(self) -> None:
+        """Stop the service, close the store and the sessions."""
+        self.service.shutdown()
+        self.store.close()
+        close = getattr(self.sources, "close", None)
+        if close is not None:
+            close()
+
+
+def build_services(config: Config, **overrides: Any) -> Services:
+    """Wire the service; `store`, `sources`, `notifier`, `clock` may be overridden (tests, demo)."""
+    store = overrides.get("store") or build_store(config)
+    sources = overrides.get("sources") or build_sources(config)
+    notifier = overrides.get("notifier") or events.SilentNotifier()
+    clock = overrides.get("clock") or utc_now
+    scanner = Scanner(sources, store, notifier, clock, config.analysis_cache_ttl, threading.Lock())
+    settings = ServiceSettings(
+        default_max_tokens=config.discovery_max_tokens,
+        auto_interval=config.discovery_interval,
+        min_interval=config.discovery_min_interval,
+        scan_deadline=config.scan_deadline,
+        capacity=config.discovery_db_capacity,
+    )
+    service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock)
+    return Services(config, store, sources, notifier, service)

@@ -1,0 +1,96 @@
+"""create_app: Flask and Socket.IO around the services built by bootstrap."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException
+
+from token_discovery.api import discovery, health
+from token_discovery.api.responses import BadRequest, fail
+from token_discovery.bootstrap import Services, build_services
+from token_discovery.config import Config
+from token_discovery.realtime import SocketNotifier, register_handlers
+from token_discovery.store.base import StoreUnavailable
+
+log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def async_mode() -> str:
+    """gevent when the process was monkey-patched by the gevent worker, else threading."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
+def create_app(config: Config, **overrides: Any) -> Flask:
+    """The web app; overrides reach build_services (store, sources, clock)."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.update(SECRET_KEY=config.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    if config.secret_key_generated:
+        log.warning("SECRET_KEY is not set: using a random key; admin sessions end with the process")
+    socketio = SocketIO(
+        app,
+        async_mode=overrides.pop("async_mode", None) or async_mode(),
+        cors_allowed_origins=list(config.allowed_origins),
+        message_queue=config.redis_url or None,
+        max_http_buffer_size=64 * 1024,
+    )
+    services = build_services(config, notifier=SocketNotifier(socketio), **overrides)
+    app.extensions["token_discovery"] = services
+    app.extensions["token_discovery.socketio"] = socketio
+    register_handlers(socketio, services.service)
+    app.register_blueprint(discovery.bp)
+    app.register_blueprint(health.bp)
+    _register_errors(app)
+    app.after_request(_cors(config.allowed_origins))
+    if config.auto_start_discovery:
+        services.service.start_auto_discovery()
+    return app
+
+
+def socketio_of(app: Flask) -> SocketIO:
+    """The SocketIO server of an app made by create_app."""
+    return app.extensions["token_discovery.socketio"]
+
+
+def services_of(app: Flask) -> Services:
+    """The services of an app made by create_app."""
+    return app.extensions["token_discovery"]
+
+
+def _register_errors(app: Flask) -> None:
+    """Every error is JSON with success false; bad input is a 4xx, a down database a 503."""
+    app.register_error_handler(BadRequest, lambda error: fail(400, str(error)))
+    app.register_error_handler(StoreUnavailable, lambda error: fail(503, "database unavailable"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        return fail(error.code or 500, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return fail(500, "internal error")
+
+
+def _cors(origins: tuple[str, ...]) -> Any:
+    """Allow the configured origins, and only them, to read the API."""
+
+    def add_headers(response: Response) -> Response:
+        origin = request.headers.get("Origin")
+        if origin in origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+        return response
+
+    return add_headers

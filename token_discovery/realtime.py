@@ -1,0 +1,90 @@
+"""Socket.IO: the notifier that broadcasts to the discovery room, and the client event handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_socketio import SocketIO, emit, join_room, leave_room
+
+from token_discovery import events
+from token_discovery.records import iso
+from token_discovery.service import TokenDiscoveryService, utc_now
+from token_discovery.store.base import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class SocketNotifier:
+    """Broadcasts service events to every client in the discovery room."""
+
+    def __init__(self, socketio: SocketIO) -> None:
+        self._socketio = socketio
+
+    def broadcast(self, event: str, payload: dict[str, Any]) -> None:
+        """Emit to the room; a transport failure is logged, never raised into the scan."""
+        try:
+            self._socketio.emit(event, payload, to=events.ROOM)
+        except Exception:
+            log.exception("could not broadcast %s", event)
+
+
+def parse_last_seq(data: Any) -> int | None:
+    """The optional last_seq of join_discovery; ValueError when present but not a non-negative integer."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError('join_discovery takes an optional object {"last_seq": n}')
+    value = data.get("last_seq")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("last_seq must be a non-negative integer")
+    return value
+
+
+def register_handlers(socketio: SocketIO, service: TokenDiscoveryService) -> None:
+    """Attach the client events of the contract."""
+
+    @socketio.on("connect")
+    def on_connect(auth: Any = None) -> None:
+        emit(events.CONNECTED, {"message": "connected to token discovery", "timestamp": iso(utc_now())})
+
+    @socketio.on(events.JOIN_DISCOVERY)
+    def on_join(data: Any = None) -> None:
+        try:
+            last_seq = parse_last_seq(data)
+        except ValueError as error:
+            emit(events.ERROR, {"error": str(error)})
+            return
+        sid = request.sid  # type: ignore[attr-defined]
+        replayed = _join(service, sid, last_seq)
+        emit(events.JOINED_DISCOVERY, {"message": "joined discovery", "timestamp": iso(utc_now()),
+                                       "replayed": replayed, "last_seq": last_seq})  # fmt: skip
+
+    @socketio.on(events.LEAVE_DISCOVERY)
+    def on_leave(data: Any = None) -> None:
+        leave_room(events.ROOM)
+
+    @socketio.on(events.REQUEST_STATUS)
+    def on_status(data: Any = None) -> None:
+        try:
+            emit(events.DISCOVERY_STATUS, service.get_status())
+        except StoreUnavailable:
+            emit(events.ERROR, {"error": "database unavailable"})
+
+
+def _join(service: TokenDiscoveryService, sid: str, last_seq: int | None) -> int:
+    """Join the room; with last_seq, first replay what the client missed."""
+    if last_seq is None:
+        join_room(events.ROOM, sid=sid)
+        return 0
+    try:
+        return service.replay(
+            last_seq, lambda: join_room(events.ROOM, sid=sid), lambda record: emit(events.NEW_TOKEN, record, to=sid)
+        )
+    except StoreUnavailable:
+        join_room(events.ROOM, sid=sid)
+        emit(events.ERROR, {"error": "database unavailable: nothing replayed"})
+        return 0

@@ -1,0 +1,190 @@
+"""One scan through the pipeline: discover, skip fresh, enrich, analyse, store, then announce each token."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from token_discovery import events
+from token_discovery.analysis import assess
+from token_discovery.discovery import discover
+from token_discovery.enrichment import Enrichment, fetch_market, security_batches
+from token_discovery.models import Discovered, SecurityReport
+from token_discovery.records import iso, record_json, token_data
+from token_discovery.sources.base import DiscoveryFeed, MarketSource, SecuritySource
+from token_discovery.store.base import TokenStore
+
+log = logging.getLogger(__name__)
+
+
+class ScanCancelled(Exception):
+    """The scan passed its deadline and was abandoned."""
+
+
+class ScanSources(Protocol):
+    """The upstream clients a scan needs."""
+
+    @property
+    def market(self) -> MarketSource:
+        """Market data by token address."""
+        ...
+
+    @property
+    def security(self) -> SecuritySource:
+        """Contract security by token address."""
+        ...
+
+    def feeds(self, chain: str | None) -> Sequence[DiscoveryFeed]:
+        """The discovery feeds, narrowed to a chain where the upstream allows it."""
+        ...
+
+
+@dataclass
+class ScanState:
+    """A scan as everyone sees it: parameters, progress, outcome; shared by every trigger that joins it."""
+
+    max_tokens: int
+    chain: str | None
+    started_at: datetime
+    started_monotonic: float
+    scan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    status: str = "running"
+    stage: str = "discovering"
+    done: int = 0
+    total: int = 0
+    finished_at: datetime | None = None
+    finished_monotonic: float | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def params(self) -> tuple[int, str | None]:
+        """What makes two scans interchangeable."""
+        return (self.max_tokens, self.chain)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state for GET /api/discovery/scan."""
+        return {
+            "status": self.status,
+            "scan_id": self.scan_id,
+            "stage": self.stage,
+            "progress": {"done": self.done, "total": self.total},
+            "max_tokens": self.max_tokens,
+            "chain": self.chain,
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "error": self.error,
+            "result": self.result,
+        }
+
+
+class Scanner:
+    """Runs the pipeline of one scan; persists each token, then announces it."""
+
+    def __init__(
+        self,
+        sources: ScanSources,
+        store: TokenStore,
+        notifier: events.Notifier,
+        clock: Callable[[], datetime],
+        analysis_ttl: float,
+        publish_lock: threading.Lock,
+    ) -> None:
+        self._sources, self._store, self._notifier = sources, store, notifier
+        self._clock, self._ttl, self.publish_lock = clock, timedelta(seconds=analysis_ttl), publish_lock
+        self.new_token_callbacks: list[Callable[[dict[str, Any]], None]] = []
+
+    def run(self, state: ScanState) -> dict[str, Any]:
+        """Scan once; the result counts what was found, stored and called."""
+        started = {"scan_id": state.scan_id, "timestamp": iso(state.started_at),
+                   "max_tokens": state.max_tokens, "chain": state.chain}  # fmt: skip
+        self._notifier.broadcast(events.SCAN_STARTED, started)
+        feeds = self._sources.feeds(state.chain)
+        discovered, outcomes = discover(feeds)
+        feed_errors = [str(o.error) for o in outcomes if o.error is not None]
+        if len(feed_errors) == len(outcomes):
+            raise RuntimeError("every discovery feed failed: " + "; ".join(feed_errors))
+        chosen, fresh_skipped = self._choose(discovered, state)
+        enrichment = Enrichment(calls=len(feeds))
+        stored, created = self._enrich_and_store(chosen, state, enrichment)
+        return {
+            "tokens_found": len(discovered),
+            "tokens_analysed": len(chosen),
+            "tokens_stored": stored,
+            "tokens_new": created,
+            "tokens_skipped_recent": fresh_skipped,
+            "items_malformed": enrichment.skipped + sum(o.skipped for o in outcomes),
+            "upstream_calls": enrichment.calls,
+            "errors": feed_errors + [str(error) for error in enrichment.failures],
+        }
+
+    def _choose(self, discovered: list[Discovered], state: ScanState) -> tuple[list[Discovered], int]:
+        """Keep the chain asked for, drop tokens analysed within the TTL, cap at max_tokens."""
+        wanted = [d for d in discovered if state.chain is None or d.candidate.chain == state.chain]
+        fresh = self._store.analysed_since((d.key for d in wanted), self._clock() - self._ttl)
+        chosen = [d for d in wanted if d.key not in fresh][: state.max_tokens]
+        state.total, state.stage = len(chosen), "enriching"
+        self._progress(state)
+        return chosen, len(fresh)
+
+    def _enrich_and_store(self, chosen: list[Discovered], state: ScanState, into: Enrichment) -> tuple[int, int]:
+        """Market data for all, then security batch by batch; each batch is stored and announced at once."""
+        by_key = {d.key: d for d in chosen}
+        keys = list(by_key)
+        if not keys:
+            return 0, 0
+        fetch_market(keys, self._sources.market, into)
+        stored = created = 0
+        for batch in security_batches(keys, self._sources.security, into):
+            self._check(state)
+            for key in batch.keys:
+                new = self._store_one(by_key[key], into, batch.reports.get(key), batch.error is None)
+                stored, created = stored + 1, created + int(new)
+                state.done += 1
+            self._progress(state)
+        return stored, created
+
+    def _store_one(self, found: Discovered, into: Enrichment, security: SecurityReport | None, checked: bool) -> bool:
+        """Analyse, persist, then announce one token; True when it was not stored before."""
+        market = into.market.get(found.key)
+        now = self._clock()
+        verdict = assess(found.candidate, market, security, now)
+        data = token_data(found, market, security, verdict)
+        complete = checked and market is not None
+        with self.publish_lock:
+            outcome = self._store.upsert(*found.key, data, verdict.score, verdict.level, complete, now)
+            payload = record_json(outcome.record)
+            if outcome.created:
+                self._notifier.broadcast(events.NEW_TOKEN, payload)
+            elif outcome.previous_level != outcome.record.risk_level:
+                self._notifier.broadcast(events.TOKEN_UPDATED, payload)
+        if outcome.created:
+            for callback in self.new_token_callbacks:
+                run_callback(callback, payload)
+        return outcome.created
+
+    def _progress(self, state: ScanState) -> None:
+        """Announce progress."""
+        payload = {"scan_id": state.scan_id, "stage": state.stage, "done": state.done, "total": state.total}
+        self._notifier.broadcast(events.SCAN_PROGRESS, payload)
+
+    @staticmethod
+    def _check(state: ScanState) -> None:
+        """Stop here if the scan was abandoned."""
+        if state.cancelled.is_set():
+            raise ScanCancelled(state.scan_id)
+
+
+def run_callback(callback: Callable[[dict[str, Any]], None], payload: dict[str, Any]) -> None:
+    """Run a user callback; its failure never breaks a scan or the service."""
+    try:
+        callback(payload)
+    except Exception:
+        log.exception("a callback failed")

@@ -1,0 +1,295 @@
+"""TokenDiscoveryService: one shared scan for every user (single-flight, cached), the auto loop, status."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from token_discovery import events
+from token_discovery.records import iso, record_json
+from token_discovery.scanning import ScanCancelled, Scanner, ScanState, run_callback
+from token_discovery.store.base import TokenStore
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """The knobs of the service, from Config."""
+
+    default_max_tokens: int = 20
+    auto_interval: int = 300
+    min_interval: float = 30.0
+    scan_deadline: float = 120.0
+    capacity: int = 200
+
+
+class TokenDiscoveryService:
+    """Runs at most one scan at a time for everybody; late triggers join it or reuse its result."""
+
+    def __init__(
+        self,
+        scanner: Scanner,
+        store: TokenStore,
+        notifier: events.Notifier,
+        settings: ServiceSettings,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._scanner, self._store, self._notifier = scanner, store, notifier
+        self.settings, self._clock, self._monotonic = settings, clock, monotonic
+        self._lock = threading.Lock()
+        self._current: ScanState | None = None
+        self._last: ScanState | None = None
+        self._auto_stop: threading.Event | None = None
+        self._auto_thread: threading.Thread | None = None
+        self._auto_interval, self._auto_max = settings.auto_interval, settings.default_max_tokens
+        self._scan_callbacks: list[Callable[[dict[str, Any]], None]] = []
+
+    # ---- triggering -------------------------------------------------------------------------
+
+    def trigger_scan(self, max_tokens: int | None = None, chain: str | None = None, wait: float | None = None) -> dict:
+        """Join the running scan, reuse a recent result, or start a scan; wait up to `wait` s (None: to the end)."""
+        state, joined, cached = self._claim(max_tokens or self.settings.default_max_tokens, chain)
+        if cached:
+            return self._answer(state, joined=False, cached=True)
+        limit = self.settings.scan_deadline if wait is None else min(wait, self.settings.scan_deadline)
+        if not state.finished.wait(max(0.0, self._remaining(state, limit))):
+            self._expire_if_late(state)
+        if not state.finished.is_set():
+            return {"success": True, "scan_id": state.scan_id, "status": "running", "joined": joined, "cached": False}
+        return self._answer(state, joined=joined, cached=False)
+
+    def _remaining(self, state: ScanState, limit: float) -> float:
+        """Seconds to wait: the caller's limit, never past the scan deadline."""
+        deadline_left = state.started_monotonic + self.settings.scan_deadline - self._monotonic()
+        return min(limit, deadline_left + 0.01)
+
+    def _claim(self, max_tokens: int, chain: str | None) -> tuple[ScanState, bool, bool]:
+        """Under the lock: the running scan to join, a fresh result to reuse, or a new scan."""
+        with self._lock:
+            current = self._current
+            if current is not None and not current.finished.is_set() and not self._late(current):
+                return current, True, False
+            if current is not None and not current.finished.is_set():
+                self._abandon(current)
+            last = self._last
+            if self._reusable(last, (max_tokens, chain)):
+                assert last is not None
+                return last, False, True
+            state = ScanState(max_tokens, chain, self._clock(), self._monotonic())
+            self._current = state
+        threading.Thread(target=self._run, args=(state,), name=f"scan-{state.scan_id}", daemon=True).start()
+        return state, False, False
+
+    def _reusable(self, last: ScanState | None, params: tuple[int, str | None]) -> bool:
+        """Whether the last scan succeeded with these parameters within DISCOVERY_MIN_INTERVAL."""
+        if last is None or last.status != "completed" or last.params != params:
+            return False
+        return self._monotonic() - (last.finished_monotonic or 0.0) < self.settings.min_interval
+
+    def _late(self, state: ScanState) -> bool:
+        """Whether a running scan has passed its deadline."""
+        return self._monotonic() - state.started_monotonic > self.settings.scan_deadline
+
+    def _expire_if_late(self, state: ScanState) -> None:
+        """Abandon a scan that passed its deadline, so the next trigger starts afresh."""
+        with self._lock:
+            if not state.finished.is_set() and self._late(state):
+                self._abandon(state)
+
+    def _abandon(self, state: ScanState) -> None:
+        """Mark a hung scan failed and release it (call under the lock)."""
+        log.error("scan %s passed its %ss deadline; abandoned", state.scan_id, self.settings.scan_deadline)
+        state.cancelled.set()
+        self._finish(state, None, f"scan deadline of {self.settings.scan_deadline:.0f}s exceeded")
+
+    # ---- running ----------------------------------------------------------------------------
+
+    def _run(self, state: ScanState) -> None:
+        """The scan thread: run the pipeline and publish the outcome unless the scan was abandoned."""
+        try:
+            result, error = self._scanner.run(state), None
+        except ScanCancelled:
+            return
+        except Exception as exc:  # a failed scan must never kill the service
+            log.exception("scan %s failed", state.scan_id)
+            result, error = None, str(exc) or exc.__class__.__name__
+        with self._lock:
+            if state.finished.is_set():
+                return
+            self._finish(state, result, error)
+
+    def _finish(self, state: ScanState, result: dict[str, Any] | None, error: str | None) -> None:
+        """Record the outcome, wake the waiters, tell everyone (call under the lock)."""
+        state.finished_at, state.finished_monotonic = self._clock(), self._monotonic()
+        state.status, state.error, state.stage = ("failed", error, "failed") if error else ("completed", None, "done")
+        summary = self._summary(state, result)
+        state.result = summary
+        self._last = state
+        state.finished.set()
+        self._record(summary)
+        event = events.SCAN_ERROR if error else events.SCAN_COMPLETED
+        self._notifier.broadcast(event, {**summary, "timestamp": iso(state.finished_at)})
+        for callback in self._scan_callbacks:
+            run_callback(callback, summary)
+
+    def _summary(self, state: ScanState, result: dict[str, Any] | None) -> dict[str, Any]:
+        """The scan report kept in history and returned to triggers."""
+        return {
+            "success": state.error is None,
+            "scan_id": state.scan_id,
+            "status": state.status,
+            "error": state.error,
+            "max_tokens": state.max_tokens,
+            "chain": state.chain,
+            "started_at": iso(state.started_at),
+            "finished_at": iso(state.finished_at),
+            "scan_timestamp": iso(state.finished_at),
+            "duration_seconds": round((state.finished_monotonic or 0.0) - state.started_monotonic, 3),
+            **({"tokens_found": 0, "tokens_stored": 0, "upstream_calls": None, "errors": []} | (result or {})),
+        }
+
+    def _record(self, summary: dict[str, Any]) -> None:
+        """Keep the scan in history; a store failure is logged, not raised."""
+        try:
+            self._store.record_scan(summary)
+        except Exception:
+            log.exception("could not record scan %s", summary["scan_id"])
+
+    def _answer(self, state: ScanState, joined: bool, cached: bool) -> dict[str, Any]:
+        """What a trigger gets back once the scan is over."""
+        result = dict(state.result or {})
+        result.update(joined=joined, cached=cached, total_scans=self._total_scans())
+        return result
+
+    def _total_scans(self) -> int:
+        """Scans ever recorded."""
+        try:
+            return self._store.scan_count()
+        except Exception:
+            return 0
+
+    # ---- auto-discovery ---------------------------------------------------------------------
+
+    def start_auto_discovery(self, interval_seconds: int | None = None, max_tokens: int | None = None) -> bool:
+        """Start the periodic scan (or retune it when running); True when a loop was started."""
+        with self._lock:
+            self._auto_interval = interval_seconds or self._auto_interval
+            self._auto_max = max_tokens or self._auto_max
+            if self._auto_thread is not None and self._auto_thread.is_alive():
+                return False
+            stop = threading.Event()
+            self._auto_stop = stop
+            self._auto_thread = threading.Thread(
+                target=self._auto_loop, args=(stop,), name="auto-discovery", daemon=True
+            )
+            self._auto_thread.start()
+        log.info("auto-discovery started: every %ss, %s tokens", self._auto_interval, self._auto_max)
+        return True
+
+    def stop_auto_discovery(self, timeout: float = 5.0) -> bool:
+        """Stop the periodic scan; True when a loop was running."""
+        with self._lock:
+            stop, thread = self._auto_stop, self._auto_thread
+            self._auto_stop = self._auto_thread = None
+        if stop is None or thread is None:
+            return False
+        stop.set()
+        thread.join(timeout)
+        return True
+
+    def _auto_loop(self, stop: threading.Event) -> None:
+        """Scan, wait the interval, again, until stopped; no failure ends the loop."""
+        while not stop.is_set():
+            try:
+                self.trigger_scan(self._auto_max, None, wait=None)
+            except Exception:
+                log.exception("auto-discovery scan failed")
+            stop.wait(self._auto_interval)
+
+    @property
+    def auto_discovery_active(self) -> bool:
+        """Whether the periodic scan is running."""
+        thread = self._auto_thread
+        return thread is not None and thread.is_alive()
+
+    # ---- reading ----------------------------------------------------------------------------
+
+    def current_scan(self) -> dict[str, Any]:
+        """The running scan, or the last one, or idle; always an answer."""
+        with self._lock:
+            state = self._current
+        if state is None:
+            return {"status": "idle", "scan_id": None, "progress": {"done": 0, "total": 0}}
+        self._expire_if_late(state)
+        return state.snapshot()
+
+    def get_status(self) -> dict[str, Any]:
+        """The status object of the contract."""
+        last = self._last
+        return {
+            "scanning": self._current is not None and not self._current.finished.is_set(),
+            "auto_discovery_active": self.auto_discovery_active,
+            "auto_discovery_interval": self._auto_interval,
+            "auto_discovery_max_tokens": self._auto_max,
+            "last_scan_timestamp": iso(last.finished_at) if last else None,
+            "last_scan_status": last.status if last else None,
+            "total_scans": self._total_scans(),
+            "tokens_in_database": self._store.count(),
+            "database_capacity": self.settings.capacity,
+        }
+
+    def get_stats(self) -> dict[str, Any]:
+        """The stats object of the contract."""
+        levels = self._store.level_counts()
+        stored = sum(levels.values())
+        newest = self._store.recent(1)
+        last = self._last
+        return {
+            "total_scans": self._total_scans(),
+            "total_tokens_discovered": newest[0].seq if newest else 0,
+            "safe_tokens": levels.get("safe", 0),
+            "risky_tokens": levels.get("risky", 0),
+            "unknown_tokens": levels.get("unknown", 0),
+            "last_scan": iso(last.finished_at) if last else None,
+            "auto_discovery_active": self.auto_discovery_active,
+            "database_usage": f"{stored}/{self.settings.capacity}",
+            "database_usage_percent": round(100.0 * stored / self.settings.capacity, 1),
+        }
+
+    def replay(self, last_seq: int, join: Callable[[], None], send: Callable[[dict[str, Any]], None]) -> int:
+        """Join the room and send every stored token above last_seq, with no gap and no duplicate."""
+        with self._scanner.publish_lock:
+            join()
+            records = self._store.since_seq(last_seq, self.settings.capacity)
+            for record in records:
+                send(record_json(record))
+        return len(records)
+
+    # ---- callbacks and lifecycle ------------------------------------------------------------
+
+    def on_new_token(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Call `callback(record)` for every newly stored token."""
+        self._scanner.new_token_callbacks.append(callback)
+
+    def on_scan_complete(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Call `callback(report)` after every scan, failed ones included."""
+        self._scan_callbacks.append(callback)
+
+    def shutdown(self) -> None:
+        """Stop the auto loop and abandon a running scan."""
+        self.stop_auto_discovery()
+        with self._lock:
+            if self._current is not None and not self._current.finished.is_set():
+                self._current.cancelled.set()
