@@ -1,0 +1,158 @@
+"""One contract suite for every TokenStore: SQLite for real, MongoDB on mongomock (and a real server if given)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import mongomock
+import pytest
+
+from token_discovery.store.base import StoreUnavailable, TokenStore
+from token_discovery.store.mongo import MongoStore, connect
+from token_discovery.store.sqlite import SQLiteStore
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+Opener = Callable[[int], TokenStore]
+
+
+@pytest.fixture(params=["sqlite", "mongomock", "mongodb"])
+def opener(request: pytest.FixtureRequest, tmp_path) -> Iterator[Opener]:
+    """A function that (re)opens the same store, as a restart would."""
+    opened: list[TokenStore] = []
+    if request.param == "sqlite":
+        path = str(tmp_path / "tokens.db")
+        make: Opener = lambda capacity: SQLiteStore(path, capacity)  # noqa: E731
+    elif request.param == "mongomock":
+        client = mongomock.MongoClient(tz_aware=True)
+        make = lambda capacity: MongoStore(client["token_discovery"], capacity)  # noqa: E731
+    else:
+        uri = os.environ.get("MONGODB_TEST_URI")
+        if not uri:
+            pytest.skip("MONGODB_TEST_URI is not set: no real MongoDB server to test against")
+        name = f"td_test_{uuid.uuid4().hex[:8]}"
+        make = lambda capacity: MongoStore(connect(uri)[name], capacity)  # noqa: E731
+
+    def open_store(capacity: int = 200) -> TokenStore:
+        store = make(capacity)
+        opened.append(store)
+        return store
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+def put(store: TokenStore, chain: str, address: str, level: str = "safe", at: datetime = T0, complete: bool = True):
+    return store.upsert(chain, address, {"name": address}, 10, level, complete, at)
+
+
+def test_a_new_token_gets_the_next_seq(opener: Opener) -> None:
+    store = opener(200)
+    first, second = put(store, "base", "0x1"), put(store, "solana", "Mint1")
+    assert (first.record.seq, second.record.seq) == (1, 2)
+    assert first.created and second.created
+    assert store.count() == 2
+
+
+def test_a_token_seen_again_is_updated_in_place(opener: Opener) -> None:
+    store = opener(200)
+    put(store, "base", "0x1", level="unknown")
+    again = put(store, "base", "0x1", level="risky", at=T0 + timedelta(minutes=5))
+    assert not again.created
+    assert again.previous_level == "unknown"
+    assert (again.record.seq, again.record.risk_level) == (1, "risky")
+    assert store.count() == 1
+
+
+def test_fifo_keeps_exactly_the_newest_capacity_without_duplicates(opener: Opener) -> None:
+    store = opener(200)
+    for n in range(600):
+        put(store, "base", f"0x{n}")
+        if n % 7 == 0:
+            put(store, "base", f"0x{n}")  # seen twice: still one row
+    records = store.recent(500)
+    assert len(records) == 200 == store.count()
+    assert [r.seq for r in records] == list(range(600, 400, -1))
+    assert len({(r.chain, r.address) for r in records}) == 200
+
+
+def test_seq_survives_a_restart_and_is_never_reused(opener: Opener) -> None:
+    store = opener(3)
+    for n in range(5):
+        put(store, "bsc", f"0x{n}")
+    store.close()
+    reopened = opener(3)
+    assert [r.seq for r in reopened.recent(10)] == [5, 4, 3]
+    assert put(reopened, "bsc", "0xnew").record.seq == 6
+    assert put(reopened, "bsc", "0x0").record.seq == 7  # evicted earlier: it comes back as a new token
+
+
+def test_recent_filters_by_chain_and_after_seq(opener: Opener) -> None:
+    store = opener(200)
+    for n in range(6):
+        put(store, "solana" if n % 2 else "base", f"A{n}")
+    assert [r.seq for r in store.recent(10, chain="solana")] == [6, 4, 2]
+    assert [r.seq for r in store.recent(10, after_seq=4)] == [6, 5]
+    assert [r.seq for r in store.recent(2)] == [6, 5]
+
+
+def test_since_seq_replays_oldest_first(opener: Opener) -> None:
+    store = opener(200)
+    for n in range(5):
+        put(store, "base", f"0x{n}")
+    assert [r.seq for r in store.since_seq(2, 100)] == [3, 4, 5]
+    assert store.since_seq(5, 100) == []
+
+
+def test_analysed_since_counts_only_complete_and_recent_analyses(opener: Opener) -> None:
+    store = opener(200)
+    put(store, "base", "0xold", at=T0 - timedelta(hours=1))
+    put(store, "base", "0xnew", at=T0)
+    put(store, "base", "0xpartial", at=T0, complete=False)
+    keys = [("base", "0xold"), ("base", "0xnew"), ("base", "0xpartial"), ("base", "0xnever")]
+    assert store.analysed_since(keys, T0 - timedelta(minutes=5)) == {("base", "0xnew")}
+
+
+def test_records_round_trip_their_data(opener: Opener) -> None:
+    store = opener(200)
+    data = {"name": "Ünïcode \u202e", "links": [{"kind": "twitter", "url": "https://x.com/a"}], "n": 1.5}
+    store.upsert("solana", "Mint", data, 42, "risky", True, T0)
+    (record,) = store.recent(1)
+    assert record.data == data
+    assert (record.risk_score, record.risk_level, record.scanned_at) == (42, "risky", T0)
+    assert store.level_counts() == {"risky": 1}
+
+
+def test_scan_history_is_kept_newest_first(opener: Opener) -> None:
+    store = opener(200)
+    for n in range(3):
+        store.record_scan({"scan_id": f"s{n}", "finished_at": f"2026-01-01T00:00:0{n}+00:00", "tokens_found": n})
+    assert [s["scan_id"] for s in store.scans(10)] == ["s2", "s1", "s0"]
+    assert store.scan_count() == 3
+
+
+def test_concurrent_upserts_of_one_token_store_it_once(opener: Opener) -> None:
+    store = opener(200)
+    threads = [threading.Thread(target=put, args=(store, "base", "0xsame")) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.count() == 1
+
+
+def test_a_down_mongodb_is_reported_within_a_second() -> None:
+    import time
+
+    store = MongoStore(connect("mongodb://127.0.0.1:1/token_discovery"))
+    started = time.monotonic()
+    with pytest.raises(StoreUnavailable):
+        store.recent(10)
+    with pytest.raises(StoreUnavailable):
+        store.ping()
+    assert time.monotonic() - started < 2.5  # two calls, each under a second
+    store.close()
