@@ -1,0 +1,59 @@
+"""Start the app as a real server process on a free loopback port, and stop it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LiveApp:
+    """`python app.py` in a subprocess, configured by environment variables."""
+
+    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "ALLOWED_ORIGINS": self.url, "LOG_LEVEL": "WARNING", **env}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, ready_within: float = 20.0) -> LiveApp:
+        """Start and wait until /healthz answers."""
+        command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + ready_within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                requests.get(f"{self.url}/healthz", timeout=0.5)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.05)  # readiness probe: the server socket is not listening yet
+        self.stop()
+        raise RuntimeError("app did not start in time")
+
+    def stop(self) -> None:
+        """Terminate the process and wait for it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()

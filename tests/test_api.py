@@ -1,0 +1,200 @@
+"""The REST API and the Socket.IO handlers of the contract, through Flask's and Flask-SocketIO's test clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from tests.service_support import sim_config
+from token_discovery.factory import create_app, services_of, socketio_of
+from token_discovery.simulator import SimulatorServer
+from token_discovery.store.mongo import MongoStore, connect
+from token_discovery.store.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.integration
+ADMIN = {"Authorization": "Bearer s3cret-admin"}
+
+
+def make_app(simulator: SimulatorServer, **env: str) -> Flask:
+    config = sim_config(simulator, ADMIN_TOKEN="s3cret-admin", **env)
+    return create_app(config, store=SQLiteStore(":memory:", config.discovery_db_capacity), async_mode="threading")
+
+
+@pytest.fixture
+def app(simulator: SimulatorServer) -> Iterator[Flask]:
+    application = make_app(simulator)
+    yield application
+    services_of(application).close()
+
+
+def test_trigger_runs_a_scan_and_answers_the_contract_shape(app: Flask) -> None:
+    response = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 5})
+    body = response.get_json()
+    assert response.status_code == 200
+    for key in (
+        "success",
+        "scan_id",
+        "tokens_found",
+        "tokens_stored",
+        "scan_timestamp",
+        "total_scans",
+        "joined",
+        "cached",
+    ):
+        assert key in body, key
+    assert body["tokens_stored"] == 5 and body["total_scans"] == 1
+
+
+def test_trigger_answers_202_while_the_scan_outlives_the_wait(simulator: SimulatorServer) -> None:
+    application = make_app(simulator, DISCOVERY_TRIGGER_WAIT="0")
+    try:
+        response = application.test_client().post("/api/discovery/trigger", json={})
+        assert response.status_code == 202
+        assert response.get_json()["status"] == "running"
+        state = application.test_client().get("/api/discovery/scan").get_json()
+        assert state["success"] and state["status"] in {"running", "completed"}
+    finally:
+        services_of(application).close()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"max_tokens": 0}, "max_tokens must be an integer between 1 and 100"),
+        ({"max_tokens": 101}, "max_tokens"),
+        ({"max_tokens": "ten"}, "max_tokens"),
+        ({"max_tokens": True}, "max_tokens"),
+        ({"chain": "dogechain"}, "chain must be one of"),
+        ({"chain": ["solana"]}, "chain must be one of"),
+        ([1, 2], "body must be a JSON object"),
+    ],
+)
+def test_bad_trigger_bodies_are_400(app: Flask, body: object, message: str) -> None:
+    response = app.test_client().post("/api/discovery/trigger", json=body)
+    assert response.status_code == 400
+    assert response.get_json() == {"success": False, "error": response.get_json()["error"]}
+    assert message in response.get_json()["error"]
+
+
+def test_non_json_and_oversized_bodies_are_4xx(app: Flask) -> None:
+    client = app.test_client()
+    assert client.post("/api/discovery/trigger", data="{nope", content_type="application/json").status_code == 400
+    assert client.post("/api/discovery/trigger", data="x" * 70_000, content_type="application/json").status_code == 413
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=500", "limit=abc", "chain=nochain", "after_seq=-1", "after_seq=1e3"]
+)
+def test_bad_recent_queries_are_400(app: Flask, query: str) -> None:
+    response = app.test_client().get(f"/api/discovery/recent?{query}")
+    assert response.status_code == 400 and not response.get_json()["success"]
+
+
+def test_recent_status_and_stats_after_a_scan(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/api/discovery/trigger", json={"max_tokens": 6})
+    recent = client.get("/api/discovery/recent?limit=4").get_json()
+    assert recent["count"] == 4 and [t["seq"] for t in recent["tokens"]] == [6, 5, 4, 3]
+    record = recent["tokens"][0]
+    assert set(record) == {"id", "seq", "token_address", "token_chain", "token_data", "risk_score",
+                           "risk_level", "is_safe", "scanned_at"}  # fmt: skip
+    assert record["is_safe"] == (record["risk_level"] == "safe")
+    assert client.get("/api/discovery/recent?after_seq=4").get_json()["count"] == 2
+    status = client.get("/api/discovery/status").get_json()["status"]
+    assert status["tokens_in_database"] == 6 and status["database_capacity"] == 200 and not status["scanning"]
+    stats = client.get("/api/discovery/stats").get_json()["stats"]
+    assert stats["safe_tokens"] + stats["risky_tokens"] + stats["unknown_tokens"] == 6
+    assert stats["database_usage"] == "6/200" and stats["database_usage_percent"] == 3.0
+
+
+def test_scan_state_is_200_before_any_scan(app: Flask) -> None:
+    response = app.test_client().get("/api/discovery/scan")
+    assert response.status_code == 200 and response.get_json()["status"] == "idle"
+
+
+def test_admin_routes_need_the_token(app: Flask) -> None:
+    client = app.test_client()
+    assert client.post("/api/discovery/auto/start").status_code == 401
+    assert client.post("/api/discovery/auto/start", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    started = client.post("/api/discovery/auto/start", json={"interval_seconds": 60, "max_tokens": 3}, headers=ADMIN)
+    assert started.status_code == 200 and started.get_json()["status"]["auto_discovery_active"]
+    assert client.post("/api/discovery/auto/start", json={"interval_seconds": 5}, headers=ADMIN).status_code == 400
+    stopped = client.post("/api/discovery/auto/stop", headers=ADMIN).get_json()
+    assert stopped["stopped"] and not stopped["status"]["auto_discovery_active"]
+
+
+def test_admin_routes_are_403_when_no_admin_token_is_set(simulator: SimulatorServer) -> None:
+    config = sim_config(simulator)
+    application = create_app(config, store=SQLiteStore(":memory:"), async_mode="threading")
+    try:
+        response = application.test_client().post("/api/discovery/auto/start", headers={"Authorization": "Bearer "})
+        assert response.status_code == 403
+    finally:
+        services_of(application).close()
+
+
+def test_unknown_routes_and_methods_are_json_4xx(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/api/nope").get_json() == {
+        "success": False,
+        "error": client.get("/api/nope").get_json()["error"],
+    }
+    assert client.get("/api/nope").status_code == 404
+    assert client.get("/api/discovery/trigger").status_code == 405
+
+
+def test_a_down_mongodb_makes_reads_503_and_health_degraded(simulator: SimulatorServer) -> None:
+    import time
+
+    config = sim_config(simulator)
+    store = MongoStore(connect("mongodb://127.0.0.1:1/token_discovery"))
+    application = create_app(config, store=store, async_mode="threading")
+    try:
+        client = application.test_client()
+        started = time.monotonic()
+        response = client.get("/api/discovery/recent")
+        assert response.status_code == 503 and response.get_json()["error"] == "database unavailable"
+        assert time.monotonic() - started < 1.5
+        assert client.get("/healthz").get_json()["status"] == "degraded"
+    finally:
+        services_of(application).close()
+
+
+def test_cors_allows_only_configured_origins(app: Flask) -> None:
+    client = app.test_client()
+    allowed = client.get("/healthz", headers={"Origin": "http://127.0.0.1:5000"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:5000"
+    assert "Access-Control-Allow-Origin" not in client.get("/healthz", headers={"Origin": "https://evil.test"}).headers
+
+
+def test_socket_join_replays_what_the_client_missed_then_streams(app: Flask) -> None:
+    app.test_client().post("/api/discovery/trigger", json={"max_tokens": 5})
+    socket = socketio_of(app).test_client(app)
+    assert socket.get_received()[0]["name"] == "connected"
+    socket.emit("join_discovery", {"last_seq": 2})
+    received = socket.get_received()
+    names = [event["name"] for event in received]
+    assert names == ["new_token", "new_token", "new_token", "joined_discovery"]
+    assert [event["args"][0]["seq"] for event in received[:3]] == [3, 4, 5]
+    services_of(app).service.trigger_scan(max_tokens=7)
+    streamed = [e["args"][0]["seq"] for e in socket.get_received() if e["name"] == "new_token"]
+    assert streamed == list(range(6, 13))  # the 5 known tokens are skipped, 7 new ones stream in order
+
+
+@pytest.mark.parametrize("payload", [{"last_seq": -1}, {"last_seq": "3"}, {"last_seq": True}, [1]])
+def test_bad_join_payloads_get_an_error_event(app: Flask, payload: object) -> None:
+    socket = socketio_of(app).test_client(app)
+    socket.get_received()
+    socket.emit("join_discovery", payload)
+    (event,) = socket.get_received()
+    assert event["name"] == "error" and "last_seq" in event["args"][0]["error"] or "object" in event["args"][0]["error"]
+
+
+def test_request_status_answers_the_status_object(app: Flask) -> None:
+    socket = socketio_of(app).test_client(app)
+    socket.get_received()
+    socket.emit("request_status")
+    (event,) = socket.get_received()
+    assert event["name"] == "discovery_status" and "tokens_in_database" in event["args"][0]

@@ -1,0 +1,135 @@
+"""Done-when checks against the app running as a real server process and the simulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+
+from tests.live_server import LiveApp
+from token_discovery.simulator import SimulatorServer
+
+pytestmark = pytest.mark.integration
+JS_DIR = Path(__file__).parent / "js"
+
+
+@pytest.fixture
+def app_env(simulator: SimulatorServer, tmp_path: Path) -> dict[str, str]:
+    return {
+        **simulator.base_urls(),
+        "SQLITE_PATH": str(tmp_path / "tokens.db"),
+        "DISCOVERY_MIN_INTERVAL": "30",
+        "DISCOVERY_INTERVAL": "3600",
+        "AUTO_START_DISCOVERY": "false",
+    }
+
+
+@pytest.fixture
+def live(app_env: dict[str, str]) -> Iterator[LiveApp]:
+    server = LiveApp(app_env).start()
+    yield server
+    server.stop()
+
+
+def sim_stats(simulator: SimulatorServer) -> dict:
+    return requests.get(f"{simulator.url}/_sim/stats", timeout=5).json()
+
+
+def test_100_concurrent_triggers_and_the_auto_loop_make_one_scan(app_env, simulator: SimulatorServer) -> None:
+    server = LiveApp({**app_env, "AUTO_START_DISCOVERY": "true"}).start()
+    try:
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            post = lambda _: requests.post(f"{server.url}/api/discovery/trigger", json={}, timeout=60)  # noqa: E731
+            answers = list(pool.map(post, range(100)))
+        bodies = [a.json() for a in answers]
+        assert {a.status_code for a in answers} == {200}
+        assert len({b["scan_id"] for b in bodies}) == 1
+        assert {b["total_scans"] for b in bodies} == {1}
+        status = requests.get(f"{server.url}/api/discovery/status", timeout=5).json()["status"]
+        assert status["total_scans"] == 1 and status["auto_discovery_active"]
+        assert sim_stats(simulator)["total_calls"] == bodies[0]["upstream_calls"]
+    finally:
+        server.stop()
+
+
+class Listener:
+    """A python-socketio client over websocket that records the seq of every new_token."""
+
+    def __init__(self, url: str, expected: int) -> None:
+        self.seqs: list[int] = []
+        self.expected = expected
+        self.complete = threading.Event()
+        self.joined = threading.Event()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("new_token", self._on_token)
+        self.client.on("joined_discovery", lambda data: self.joined.set())
+        self.client.connect(url, transports=["websocket"], wait_timeout=10)
+        self.client.emit("join_discovery")
+
+    def _on_token(self, record: dict) -> None:
+        self.seqs.append(record["seq"])
+        if len(self.seqs) >= self.expected:
+            self.complete.set()
+
+
+def test_50_clients_each_receive_every_new_token_once_in_order(live: LiveApp, simulator: SimulatorServer) -> None:
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        listeners = list(pool.map(lambda _: Listener(live.url, expected=12), range(50)))
+    try:
+        assert all(listener.joined.wait(10) for listener in listeners)
+        result = requests.post(f"{live.url}/api/discovery/trigger", json={"max_tokens": 12}, timeout=60).json()
+        assert result["tokens_new"] == 12
+        assert all(listener.complete.wait(15) for listener in listeners)
+        expected = list(range(1, 13))
+        for listener in listeners:
+            assert listener.seqs == expected
+    finally:
+        with ThreadPoolExecutor(max_workers=50) as pool:  # each disconnect waits out its own close handshake
+            list(pool.map(lambda listener: listener.client.disconnect(), listeners))
+
+
+def test_stored_tokens_survive_a_restart_with_their_seq(app_env: dict[str, str]) -> None:
+    first = LiveApp(app_env).start()
+    try:
+        requests.post(f"{first.url}/api/discovery/trigger", json={"max_tokens": 7}, timeout=60)
+        before = requests.get(f"{first.url}/api/discovery/recent", timeout=5).json()["tokens"]
+    finally:
+        first.stop()
+    second = LiveApp(app_env).start()
+    try:
+        after = requests.get(f"{second.url}/api/discovery/recent", timeout=5).json()["tokens"]
+        assert [(t["seq"], t["token_address"]) for t in after] == [(t["seq"], t["token_address"]) for t in before]
+        assert len(after) == 7
+    finally:
+        second.stop()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is needed to run the official client")
+def test_the_official_javascript_client_receives_new_tokens_over_websocket(live: LiveApp) -> None:
+    assert (JS_DIR / "node_modules" / "socket.io-client").is_dir(), "run `make system-deps` (npm install)"
+    command = ["node", str(JS_DIR / "receive_new_token.mjs"), live.url, "3", "20000"]
+    node = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        for line in node.stdout:  # type: ignore[union-attr]
+            lines.append(json.loads(line))
+            if lines[-1]["event"] in ("joined", "done"):
+                break
+        assert lines[-1]["event"] == "joined", lines
+        assert lines[0] == {"event": "connected", "transport": "websocket"}
+        requests.post(f"{live.url}/api/discovery/trigger", json={"max_tokens": 3}, timeout=60)
+        done = json.loads(node.stdout.read().strip().splitlines()[-1])  # type: ignore[union-attr]
+        assert node.wait(30) == 0, done
+        assert done["transport"] == "websocket" and done["tokens"] == [1, 2, 3]
+    finally:
+        if node.poll() is None:
+            node.kill()
+        node.stdout.close()  # type: ignore[union-attr]
