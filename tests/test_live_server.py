@@ -112,8 +112,8 @@ def test_stored_tokens_survive_a_restart_with_their_seq(app_env: dict[str, str])
         second.stop()
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is needed to run the official client")
 def test_the_official_javascript_client_receives_new_tokens_over_websocket(live: LiveApp) -> None:
+    assert shutil.which("node"), "Node.js is needed: run `make system-deps`"
     assert (JS_DIR / "node_modules" / "socket.io-client").is_dir(), "run `make system-deps` (npm install)"
     command = ["node", str(JS_DIR / "receive_new_token.mjs"), live.url, "3", "20000"]
     node = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
