@@ -24,8 +24,10 @@ def free_port() -> int:
 class LiveApp:
     """`python app.py` in a subprocess, configured by environment variables."""
 
-    def __init__(self, env: dict[str, str], port: int | None = None, server: str = "werkzeug") -> None:
-        self.server = server
+    def __init__(
+        self, env: dict[str, str], port: int | None = None, server: str = "werkzeug", args: tuple[str, ...] = ()
+    ) -> None:
+        self.server, self.args = server, args
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "ALLOWED_ORIGINS": self.url, "LOG_LEVEL": "WARNING", **env}
@@ -33,7 +35,7 @@ class LiveApp:
 
     def start(self, ready_within: float = 20.0) -> LiveApp:
         """Start and wait until /healthz answers."""
-        command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port), *self.args]
         if self.server == "gunicorn":
             bind = f"127.0.0.1:{self.port}"
             command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", bind, "app:app"]

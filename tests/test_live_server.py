@@ -112,7 +112,16 @@ def test_stored_tokens_survive_a_restart_with_their_seq(app_env: dict[str, str])
         second.stop()
 
 
-def test_the_official_javascript_client_receives_new_tokens_over_websocket(live: LiveApp) -> None:
+@pytest.fixture(params=["werkzeug", "gunicorn"])
+def any_server(request: pytest.FixtureRequest, app_env: dict[str, str]) -> Iterator[LiveApp]:
+    """The app under the built-in server and under gunicorn with the gevent worker."""
+    server = LiveApp(app_env, server=request.param).start()
+    yield server
+    server.stop()
+
+
+def test_the_official_javascript_client_receives_new_tokens_over_websocket(any_server: LiveApp) -> None:
+    live = any_server
     assert shutil.which("node"), "Node.js is needed: run `make system-deps`"
     assert (JS_DIR / "node_modules" / "socket.io-client").is_dir(), "run `make system-deps` (npm install)"
     command = ["node", str(JS_DIR / "receive_new_token.mjs"), live.url, "3", "20000"]

@@ -1,0 +1,88 @@
+"""The commands of the contract run as processes and do what they say; the core stays free of Flask."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+
+from tests.live_server import ROOT, LiveApp, free_port
+from token_discovery.simulator import SimulatorServer
+
+pytestmark = pytest.mark.integration
+CORE = ("models.py", "analysis", "service.py", "scanning.py", "budget.py", "sources", "store", "config.py",
+        "bootstrap.py", "discovery.py", "enrichment.py", "records.py", "events.py")  # fmt: skip
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_the_core_never_imports_flask() -> None:
+    package = ROOT / "token_discovery"
+    files = [p for name in CORE for p in ([package / name] if name.endswith(".py") else (package / name).rglob("*.py"))]
+    assert len(files) > 20
+    for path in files:
+        if not path.exists():
+            continue
+        flask_imports = {m for m in imported_modules(path) if m.split(".")[0] in {"flask", "flask_socketio"}}
+        assert not flask_imports, f"{path.relative_to(ROOT)} imports {flask_imports}"
+
+
+def test_scanner_once_prints_the_scan_report(simulator: SimulatorServer, tmp_path: Path) -> None:
+    env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "t.db"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "token_discovery_service.py", "--once", "--max-tokens", "4"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["success"] and report["tokens_stored"] == 4 and report["upstream_calls"] >= 3
+
+
+def test_scanner_refuses_a_bad_configuration(tmp_path: Path) -> None:
+    env = {"DISCOVERY_INTERVAL": "abc", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "token_discovery_service.py", "--once"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode != 0
+    assert "DISCOVERY_INTERVAL must be an integer between 10 and 86400, got 'abc'" in done.stderr
+
+
+def test_the_simulator_runs_alone_as_a_server() -> None:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "token_discovery.simulator", "--port", str(port), "--seed", "3"],
+                               cwd=ROOT, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert "simulated upstream on" in process.stderr.readline()  # type: ignore[union-attr]
+        profiles = requests.get(f"http://127.0.0.1:{port}/token-profiles/latest/v1", timeout=5).json()
+        assert len(profiles) == 30
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_the_demo_streams_tokens_to_a_browser_client_within_seconds(tmp_path: Path) -> None:
+    demo = LiveApp({"SQLITE_PATH": str(tmp_path / "demo.db")}, args=("--demo",)).start()
+    arrived = threading.Event()
+    client = socketio.Client(reconnection=False)
+    client.on("new_token", lambda record: arrived.set())
+    try:
+        client.connect(demo.url, transports=["websocket"], wait_timeout=10)
+        client.emit("join_discovery", {"last_seq": 0})  # tokens stored before we joined are replayed
+        assert arrived.wait(20)
+        assert requests.get(f"{demo.url}/api/discovery/status", timeout=5).json()["status"]["auto_discovery_active"]
+    finally:
+        client.disconnect()
+        demo.stop()
