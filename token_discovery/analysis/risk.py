@@ -9,14 +9,19 @@ from token_discovery.models import Assessment, Candidate, MarketData, Reason, Se
 
 RULES_VERSION = "1.0"
 FRAUD_MODE_AGE = timedelta(hours=2)
-RISKY_SCORE = 50
+RISKY_SCORE = 40
+RISKY_SEVERITIES = frozenset({"critical", "high"})
 HIGH_TAX = 0.10
 PROHIBITIVE_TAX = 0.50
 THIN_LIQUIDITY_USD = 5_000.0
 CONCENTRATED_HOLDER = 0.20
 LOCKED_LP_SHARE = 0.50
-# Checks that must be answered before anything may be called safe.
-REQUIRED_FLAGS = ("is_honeypot", "is_open_source")
+# Checks that must be answered before anything may be called safe; Solana has no honeypot simulation
+# or source verification, but its mint, freeze and balance authorities play that part.
+REQUIRED_FLAGS = {
+    "evm": ("is_honeypot", "is_open_source"),
+    "solana": ("is_mintable", "freezable", "owner_change_balance"),
+}
 
 # flag -> (value that is bad, code, severity, points, message)
 FLAG_RULES: tuple[tuple[str, bool, str, str, int, str], ...] = (
@@ -42,12 +47,15 @@ FLAG_RULES: tuple[tuple[str, bool, str, str, int, str], ...] = (
         "Renounced ownership can be taken back",
     ),
     ("selfdestruct", True, "selfdestruct", "high", 30, "The contract can self-destruct"),
-    ("is_mintable", True, "mintable", "medium", 20, "New supply can be minted"),
+    ("is_mintable", True, "mintable", "high", 30, "New supply can be minted"),
     ("transfer_pausable", True, "transfer_pausable", "medium", 20, "Transfers can be paused"),
     ("slippage_modifiable", True, "tax_modifiable", "medium", 20, "Taxes can be changed by the owner"),
     ("is_blacklisted", True, "blacklist", "medium", 15, "The owner can blacklist addresses"),
-    ("freezable", True, "freezable", "medium", 20, "Accounts can be frozen"),
+    ("freezable", True, "freezable", "high", 30, "Holders' accounts can be frozen"),
+    ("non_transferable", True, "non_transferable", "critical", 80, "The token cannot be transferred"),
+    ("transfer_hook", True, "transfer_hook", "medium", 15, "Transfers run a hook program"),
     ("is_proxy", True, "proxy", "low", 10, "The contract is upgradeable (proxy)"),
+    ("metadata_mutable", True, "metadata_mutable", "low", 5, "Name and symbol can still be changed"),
     ("trading_cooldown", True, "trading_cooldown", "low", 5, "Trading has a cooldown"),
     ("external_call", True, "external_call", "low", 5, "The contract makes external calls"),
 )
@@ -130,7 +138,8 @@ def _missing(security: SecurityReport | None, market: MarketData | None) -> tupl
     if security is None or not security.indexed:
         missing = ["security"]
     else:
-        missing = [flag for flag in REQUIRED_FLAGS if security.flag(flag) is None]
+        family = "solana" if security.chain == "solana" else "evm"
+        missing = [flag for flag in REQUIRED_FLAGS[family] if security.flag(flag) is None]
         if security.sell_tax is None:
             missing.append("sell_tax")
     if market is None:
@@ -159,6 +168,7 @@ def assess(
             Reason("unverified", "info", 0, "Not enough evidence to call it safe", {"missing": list(missing)})
         )
     score = min(100, sum(r.points for r in reasons))
-    level = "risky" if score >= RISKY_SCORE else "unknown" if missing else "safe"
+    risky = score >= RISKY_SCORE or any(r.severity in RISKY_SEVERITIES for r in reasons)
+    level = "risky" if risky else "unknown" if missing else "safe"
     ordered = tuple(sorted(reasons, key=lambda r: -r.points))
     return Assessment(score, level, mode, ordered, missing, RULES_VERSION)
