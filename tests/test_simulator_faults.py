@@ -19,6 +19,7 @@ def call_route(clients: Clients, route: str) -> object:
         "dexscreener.token_boosts": clients.dexscreener.latest_boosts,
         "dexscreener.tokens": lambda: clients.dexscreener.tokens("ethereum", [EVM_ADDRESS]),
         "geckoterminal.new_pools": clients.geckoterminal.new_pools,
+        "geckoterminal.ohlcv": lambda: clients.geckoterminal.ohlcv("solana", solana_pool(clients), "minute", 10),
         "goplus.token_security": lambda: clients.goplus.token_security("ethereum", [EVM_ADDRESS]),
         "goplus.solana_token_security": lambda: clients.goplus.token_security(
             "solana", ["DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263"]
@@ -27,11 +28,17 @@ def call_route(clients: Clients, route: str) -> object:
     return calls[route]()
 
 
+def solana_pool(clients: Clients) -> str:
+    """A live Solana pool address, read from the new-pools route (which the fault does not touch)."""
+    return next(c.pool_address for c in clients.geckoterminal.new_pools("solana").items if c.pool_address)
+
+
 ROUTES = [
     "dexscreener.token_profiles",
     "dexscreener.token_boosts",
     "dexscreener.tokens",
     "geckoterminal.new_pools",
+    "geckoterminal.ohlcv",
     "goplus.token_security",
     "goplus.solana_token_security",
 ]
