@@ -142,3 +142,13 @@ def test_the_official_javascript_client_receives_new_tokens_over_websocket(any_s
         if node.poll() is None:
             node.kill()
         node.stdout.close()  # type: ignore[union-attr]
+
+
+def test_socket_connections_from_other_origins_are_refused(live: LiveApp) -> None:
+    stranger = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        stranger.connect(live.url, transports=["websocket"], headers={"Origin": "https://evil.test"}, wait_timeout=5)
+    friend = socketio.Client(reconnection=False)
+    friend.connect(live.url, transports=["websocket"], headers={"Origin": live.url}, wait_timeout=5)
+    assert friend.connected
+    friend.disconnect()

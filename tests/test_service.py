@@ -145,7 +145,7 @@ def test_the_auto_loop_survives_failures_and_stops(wired, simulator: SimulatorSe
 
     services.service.on_scan_complete(on_complete)
     services.service.start_auto_discovery(interval_seconds=10, max_tokens=5)
-    services.service._auto_interval = 0.05  # the public floor is 10 s; the loop itself takes any interval
+    services.service.auto.interval = 0.05  # the public floor is 10 s; the loop itself takes any interval
     assert completed.wait(15)
     assert not reports[0]["success"] and reports[-1]["success"]
     assert services.service.get_status()["auto_discovery_active"]

@@ -12,6 +12,7 @@ import requests
 
 from token_discovery import events
 from token_discovery.config import Config
+from token_discovery.coordination import LocalLease, redis_lease
 from token_discovery.scanning import Scanner
 from token_discovery.service import ServiceSettings, TokenDiscoveryService, utc_now
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity, HttpLimits, new_session
@@ -112,5 +113,6 @@ def build_services(config: Config, **overrides: Any) -> Services:
         scan_deadline=config.scan_deadline,
         capacity=config.discovery_db_capacity,
     )
-    service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock)
+    lease = overrides.get("lease") or (redis_lease(config.redis_url) if config.redis_url else LocalLease())
+    service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease)
     return Services(config, store, sources, notifier, service)

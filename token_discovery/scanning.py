@@ -63,6 +63,7 @@ class ScanState:
     error: str | None = None
     finished: threading.Event = field(default_factory=threading.Event)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    remote: bool = False  # run by another process of the cluster; this one only waits for its result
 
     @property
     def params(self) -> tuple[int, str | None]:

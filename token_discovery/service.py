@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from token_discovery import events
+from token_discovery.autodiscovery import AutoDiscovery
+from token_discovery.coordination import LocalLease, ScanLease
 from token_discovery.records import iso, record_json
 from token_discovery.scanning import ScanCancelled, Scanner, ScanState, run_callback
 from token_discovery.store.base import TokenStore
@@ -45,15 +47,16 @@ class TokenDiscoveryService:
         settings: ServiceSettings,
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
+        lease: ScanLease | None = None,
     ) -> None:
         self._scanner, self._store, self._notifier = scanner, store, notifier
+        self._lease: ScanLease = lease or LocalLease()
         self.settings, self._clock, self._monotonic = settings, clock, monotonic
         self._lock = threading.Lock()
         self._current: ScanState | None = None
         self._last: ScanState | None = None
-        self._auto_stop: threading.Event | None = None
-        self._auto_thread: threading.Thread | None = None
-        self._auto_interval, self._auto_max = settings.auto_interval, settings.default_max_tokens
+        self.auto = AutoDiscovery(lambda n: self.trigger_scan(n, None, wait=None), settings.auto_interval,
+                                  settings.default_max_tokens)  # fmt: skip
         self._scan_callbacks: list[Callable[[dict[str, Any]], None]] = []
 
     # ---- triggering -------------------------------------------------------------------------
@@ -87,10 +90,35 @@ class TokenDiscoveryService:
             if self._reusable(last, (max_tokens, chain)):
                 assert last is not None
                 return last, False, True
-            state = ScanState(max_tokens, chain, self._clock(), self._monotonic())
-            self._current = state
-        threading.Thread(target=self._run, args=(state,), name=f"scan-{state.scan_id}", daemon=True).start()
-        return state, False, False
+            cluster_last = self._cluster_result(max_tokens, chain)
+            if cluster_last is not None:
+                return cluster_last, False, True
+            state = self._start_or_follow(max_tokens, chain)
+        runner = self._run_remote if state.remote else self._run
+        threading.Thread(target=runner, args=(state,), name=f"scan-{state.scan_id}", daemon=True).start()
+        return state, state.remote, False
+
+    def _start_or_follow(self, max_tokens: int, chain: str | None) -> ScanState:
+        """A new scan if this process gets the cluster lease, else a follower of the scan that holds it."""
+        state = ScanState(max_tokens, chain, self._clock(), self._monotonic())
+        holder = self._lease.try_acquire(state.scan_id, {"max_tokens": max_tokens, "chain": chain},
+                                         self.settings.scan_deadline)  # fmt: skip
+        if holder is not None:
+            state.scan_id, state.remote, state.stage = holder, True, "running in another process"
+        self._current = state
+        return state
+
+    def _cluster_result(self, max_tokens: int, chain: str | None) -> ScanState | None:
+        """The cluster's last successful scan with these parameters, if within DISCOVERY_MIN_INTERVAL."""
+        last = self._lease.last()
+        if last is None or last["params"] != {"max_tokens": max_tokens, "chain": chain}:
+            return None
+        if time.time() - float(last["finished_epoch"]) >= self.settings.min_interval:
+            return None
+        state = ScanState(max_tokens, chain, self._clock(), self._monotonic(), scan_id=last["summary"]["scan_id"])
+        state.status, state.result, state.remote = "completed", last["summary"], True
+        state.finished.set()
+        return state
 
     def _reusable(self, last: ScanState | None, params: tuple[int, str | None]) -> bool:
         """Whether the last scan succeeded with these parameters within DISCOVERY_MIN_INTERVAL."""
@@ -116,6 +144,23 @@ class TokenDiscoveryService:
 
     # ---- running ----------------------------------------------------------------------------
 
+    def _run_remote(self, state: ScanState) -> None:
+        """Wait for the scan another process runs, and hand its result to everyone who joined here."""
+        try:
+            summary = self._lease.wait_for(state.scan_id, self.settings.scan_deadline)
+        except Exception as exc:
+            log.exception("lost track of scan %s run by another process", state.scan_id)
+            summary = {"success": False, "error": f"coordination failed: {exc.__class__.__name__}"}
+        with self._lock:
+            if state.finished.is_set():
+                return
+            summary = summary or {"success": False, "error": "the scan running in another process did not report"}
+            state.finished_at, state.finished_monotonic = self._clock(), self._monotonic()
+            state.status = "completed" if summary.get("success") else "failed"
+            state.error, state.result, state.stage = summary.get("error"), summary, "done"
+            self._last = state
+            state.finished.set()
+
     def _run(self, state: ScanState) -> None:
         """The scan thread: run the pipeline and publish the outcome unless the scan was abandoned."""
         try:
@@ -139,6 +184,7 @@ class TokenDiscoveryService:
         self._last = state
         state.finished.set()
         self._record(summary)
+        self._hand_back_lease(state, summary)
         event = events.SCAN_ERROR if error else events.SCAN_COMPLETED
         self._notifier.broadcast(event, {**summary, "timestamp": iso(state.finished_at)})
         for callback in self._scan_callbacks:
@@ -167,6 +213,13 @@ class TokenDiscoveryService:
         except Exception:
             log.exception("could not record scan %s", summary["scan_id"])
 
+    def _hand_back_lease(self, state: ScanState, summary: dict[str, Any]) -> None:
+        """Publish the result to the cluster and free the lease; a coordination failure is logged."""
+        try:
+            self._lease.release(state.scan_id, summary)
+        except Exception:
+            log.exception("could not release the scan lease of %s", state.scan_id)
+
     def _answer(self, state: ScanState, joined: bool, cached: bool) -> dict[str, Any]:
         """What a trigger gets back once the scan is over."""
         result = dict(state.result or {})
@@ -184,45 +237,11 @@ class TokenDiscoveryService:
 
     def start_auto_discovery(self, interval_seconds: int | None = None, max_tokens: int | None = None) -> bool:
         """Start the periodic scan (or retune it when running); True when a loop was started."""
-        with self._lock:
-            self._auto_interval = interval_seconds or self._auto_interval
-            self._auto_max = max_tokens or self._auto_max
-            if self._auto_thread is not None and self._auto_thread.is_alive():
-                return False
-            stop = threading.Event()
-            self._auto_stop = stop
-            self._auto_thread = threading.Thread(
-                target=self._auto_loop, args=(stop,), name="auto-discovery", daemon=True
-            )
-            self._auto_thread.start()
-        log.info("auto-discovery started: every %ss, %s tokens", self._auto_interval, self._auto_max)
-        return True
+        return self.auto.start(interval_seconds, max_tokens)
 
-    def stop_auto_discovery(self, timeout: float = 5.0) -> bool:
+    def stop_auto_discovery(self) -> bool:
         """Stop the periodic scan; True when a loop was running."""
-        with self._lock:
-            stop, thread = self._auto_stop, self._auto_thread
-            self._auto_stop = self._auto_thread = None
-        if stop is None or thread is None:
-            return False
-        stop.set()
-        thread.join(timeout)
-        return True
-
-    def _auto_loop(self, stop: threading.Event) -> None:
-        """Scan, wait the interval, again, until stopped; no failure ends the loop."""
-        while not stop.is_set():
-            try:
-                self.trigger_scan(self._auto_max, None, wait=None)
-            except Exception:
-                log.exception("auto-discovery scan failed")
-            stop.wait(self._auto_interval)
-
-    @property
-    def auto_discovery_active(self) -> bool:
-        """Whether the periodic scan is running."""
-        thread = self._auto_thread
-        return thread is not None and thread.is_alive()
+        return self.auto.stop()
 
     # ---- reading ----------------------------------------------------------------------------
 
@@ -240,9 +259,9 @@ class TokenDiscoveryService:
         last = self._last
         return {
             "scanning": self._current is not None and not self._current.finished.is_set(),
-            "auto_discovery_active": self.auto_discovery_active,
-            "auto_discovery_interval": self._auto_interval,
-            "auto_discovery_max_tokens": self._auto_max,
+            "auto_discovery_active": self.auto.active,
+            "auto_discovery_interval": self.auto.interval,
+            "auto_discovery_max_tokens": self.auto.max_tokens,
             "last_scan_timestamp": iso(last.finished_at) if last else None,
             "last_scan_status": last.status if last else None,
             "total_scans": self._total_scans(),
@@ -263,7 +282,7 @@ class TokenDiscoveryService:
             "risky_tokens": levels.get("risky", 0),
             "unknown_tokens": levels.get("unknown", 0),
             "last_scan": iso(last.finished_at) if last else None,
-            "auto_discovery_active": self.auto_discovery_active,
+            "auto_discovery_active": self.auto.active,
             "database_usage": f"{stored}/{self.settings.capacity}",
             "database_usage_percent": round(100.0 * stored / self.settings.capacity, 1),
         }

@@ -1,0 +1,131 @@
+"""Cluster-wide single flight: with Redis, one process at a time holds the scan lease; others wait for its result."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+LEASE_KEY = "td:scan:lease"
+LAST_KEY = "td:scan:last"
+RESULT_KEY = "td:scan:result:{}"
+DONE_CHANNEL = "td:scan:done"
+RESULT_TTL_SECONDS = 600
+# Delete the lease only if it is still ours: a lease that expired and was taken by another process stays.
+_RELEASE_SCRIPT = """
+local current = redis.call('GET', KEYS[1])
+if current and cjson.decode(current)['scan_id'] == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class ScanLease(Protocol):
+    """Who may run the scan now, and where the others find its result."""
+
+    def try_acquire(self, scan_id: str, params: dict[str, Any], ttl: float) -> str | None:
+        """Take the lease; None when taken, else the scan_id of the scan that holds it."""
+        ...
+
+    def release(self, scan_id: str, summary: dict[str, Any]) -> None:
+        """Publish the result of our scan and give the lease back."""
+        ...
+
+    def wait_for(self, scan_id: str, timeout: float) -> dict[str, Any] | None:
+        """The result of another process's scan; None if it vanished or the time ran out."""
+        ...
+
+    def last(self) -> dict[str, Any] | None:
+        """The last successful scan of the cluster: {"summary", "params", "finished_epoch"}."""
+        ...
+
+
+class LocalLease:
+    """A single process: the in-process lock is all the coordination there is."""
+
+    def try_acquire(self, scan_id: str, params: dict[str, Any], ttl: float) -> str | None:
+        """Always granted."""
+        return None
+
+    def release(self, scan_id: str, summary: dict[str, Any]) -> None:
+        """Nothing to publish."""
+
+    def wait_for(self, scan_id: str, timeout: float) -> dict[str, Any] | None:
+        """There is never another process to wait for."""
+        return None
+
+    def last(self) -> dict[str, Any] | None:
+        """The service keeps its own last scan."""
+        return None
+
+
+class RedisLease:
+    """The scan lease in Redis: SET NX with the scan deadline as expiry; results by key and pub/sub."""
+
+    def __init__(self, client: Any, clock: Any = time.time) -> None:
+        self._redis = client
+        self._clock = clock
+        self._release = client.register_script(_RELEASE_SCRIPT)
+
+    def try_acquire(self, scan_id: str, params: dict[str, Any], ttl: float) -> str | None:
+        """Take the lease, or name the scan that holds it."""
+        value = json.dumps({"scan_id": scan_id, **params})
+        for _ in range(3):  # the holder may release between our SET and our GET
+            if self._redis.set(LEASE_KEY, value, nx=True, px=max(1, int(ttl * 1000))):
+                return None
+            holder = self._redis.get(LEASE_KEY)
+            if holder is not None:
+                return str(json.loads(holder)["scan_id"])
+        return None if self._redis.set(LEASE_KEY, value, nx=True, px=max(1, int(ttl * 1000))) else "unknown"
+
+    def release(self, scan_id: str, summary: dict[str, Any]) -> None:
+        """Store the result, remember a successful scan as the cluster's last, wake the waiters, free the lease."""
+        payload = json.dumps(summary, default=str)
+        pipe = self._redis.pipeline()
+        pipe.set(RESULT_KEY.format(scan_id), payload, ex=RESULT_TTL_SECONDS)
+        if summary.get("success"):
+            params = {"max_tokens": summary.get("max_tokens"), "chain": summary.get("chain")}
+            last = {"summary": summary, "params": params, "finished_epoch": self._clock()}
+            pipe.set(LAST_KEY, json.dumps(last, default=str), ex=RESULT_TTL_SECONDS)
+        pipe.publish(DONE_CHANNEL, scan_id)
+        pipe.execute()
+        self._release(keys=[LEASE_KEY], args=[scan_id])
+
+    def _result(self, scan_id: str) -> dict[str, Any] | None:
+        """The stored result of a scan, if published."""
+        raw = self._redis.get(RESULT_KEY.format(scan_id))
+        return None if raw is None else json.loads(raw)
+
+    def _holds(self, scan_id: str) -> bool:
+        """Whether that scan still holds the lease."""
+        raw = self._redis.get(LEASE_KEY)
+        return raw is not None and json.loads(raw)["scan_id"] == scan_id
+
+    def wait_for(self, scan_id: str, timeout: float) -> dict[str, Any] | None:
+        """Subscribe first, then look, then wait for the announcement; give up if the holder vanished."""
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(DONE_CHANNEL)
+        try:
+            deadline = self._clock() + timeout
+            while (result := self._result(scan_id)) is None:
+                left = deadline - self._clock()
+                if left <= 0 or not self._holds(scan_id):
+                    return self._result(scan_id)
+                pubsub.get_message(timeout=min(left, 1.0))  # blocks until a message or the timeout
+            return result
+        finally:
+            pubsub.close()
+
+    def last(self) -> dict[str, Any] | None:
+        """The cluster's last successful scan."""
+        raw = self._redis.get(LAST_KEY)
+        return None if raw is None else json.loads(raw)
+
+
+def redis_lease(url: str) -> RedisLease:
+    """A lease over a Redis server with short socket timeouts."""
+    import redis
+
+    return RedisLease(redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2))
