@@ -1,112 +1,185 @@
-"""Risk rules v1: explainable scores, and nothing unverified is ever called safe."""
+"""Risk rules: one table row per rule, properties of the score, and the simulator's tokens judged right."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from token_discovery.analysis import assess
-from token_discovery.models import SECURITY_FLAGS, Candidate, Holder, Link, MarketData, SecurityReport
+from token_discovery.analysis import RULES, Evidence, assess, evaluate
+from token_discovery.analysis.risk import REQUIRED_FLAGS
+from token_discovery.models import SECURITY_FLAGS, Candidate, Candle, Holder, Link, MarketData, SecurityReport
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-CANDIDATE = Candidate(
-    "base", "0xabc", "dexscreener.token_profiles", name="A", links=(Link("twitter", "https://x.com/a"),)
-)
 CLEAN_FLAGS = {**dict.fromkeys(SECURITY_FLAGS, False), "is_open_source": True, "is_in_dex": True}
+CLEAN = Evidence(chain="base", age_hours=5.0, has_security=True, flags=CLEAN_FLAGS, buy_tax=0.0, sell_tax=0.0,
+                 has_market=True, liquidity_usd=50_000.0, links=2, lp_locked_share=1.0)  # fmt: skip
 
 
-def market(age: timedelta = timedelta(hours=5), liquidity: float = 50_000.0) -> MarketData:
-    return MarketData("base", "0xabc", "0xpair", "uniswap", "A", "A", "WETH", 1.0, 0.001, liquidity,
-                      None, None, NOW - age)  # fmt: skip
+def with_flag(name: str, value: bool | None) -> Evidence:
+    return replace(CLEAN, flags={**CLEAN_FLAGS, name: value})
 
 
-def security(**changes: object) -> SecurityReport:
-    base = SecurityReport("base", "0xabc", True, dict(CLEAN_FLAGS), buy_tax=0.0, sell_tax=0.0)
-    flags = changes.pop("flags", {})
-    return replace(base, flags={**CLEAN_FLAGS, **flags}, **changes)  # type: ignore[arg-type]
+# (code, evidence that fires it, evidence read)
+RULE_TABLE = [
+    ("honeypot", with_flag("is_honeypot", True), {"is_honeypot": True}),
+    ("cannot_sell_all", with_flag("cannot_sell_all", True), {"cannot_sell_all": True}),
+    ("non_transferable", with_flag("non_transferable", True), {"non_transferable": True}),
+    ("owner_change_balance", with_flag("owner_change_balance", True), {"owner_change_balance": True}),
+    ("cannot_buy", with_flag("cannot_buy", True), {"cannot_buy": True}),
+    ("closed_source", with_flag("is_open_source", False), {"is_open_source": False}),
+    ("hidden_owner", with_flag("hidden_owner", True), {"hidden_owner": True}),
+    ("ownership_reclaimable", with_flag("can_take_back_ownership", True), {"can_take_back_ownership": True}),
+    ("selfdestruct", with_flag("selfdestruct", True), {"selfdestruct": True}),
+    ("mintable", with_flag("is_mintable", True), {"is_mintable": True}),
+    ("freezable", with_flag("freezable", True), {"freezable": True}),
+    ("transfer_pausable", with_flag("transfer_pausable", True), {"transfer_pausable": True}),
+    ("tax_modifiable", with_flag("slippage_modifiable", True), {"slippage_modifiable": True}),
+    ("blacklist", with_flag("is_blacklisted", True), {"is_blacklisted": True}),
+    ("transfer_hook", with_flag("transfer_hook", True), {"transfer_hook": True}),
+    ("proxy", with_flag("is_proxy", True), {"is_proxy": True}),
+    ("trading_cooldown", with_flag("trading_cooldown", True), {"trading_cooldown": True}),
+    ("external_call", with_flag("external_call", True), {"external_call": True}),
+    ("metadata_mutable", with_flag("metadata_mutable", True), {"metadata_mutable": True}),
+    ("sell_tax_prohibitive", replace(CLEAN, sell_tax=0.5), {"sell_tax": 0.5}),
+    ("sell_tax_high", replace(CLEAN, sell_tax=0.35), {"sell_tax": 0.35}),
+    ("buy_tax_high", replace(CLEAN, buy_tax=0.12), {"buy_tax": 0.12}),
+    ("serial_creator", replace(CLEAN, creator_honeypots=2), {"creator_honeypots": 2}),
+    ("holder_concentrated", replace(CLEAN, top_holder_percent=0.4, top_holder_address="0xw"),
+     {"top_holder_percent": 0.4, "address": "0xw"}),
+    ("owner_share_high", replace(CLEAN, owner_percent=0.3), {"owner_percent": 0.3}),
+    ("creator_share_high", replace(CLEAN, creator_percent=0.15), {"creator_percent": 0.15}),
+    ("liquidity_unlocked", replace(CLEAN, lp_locked_share=0.1), {"lp_locked_share": 0.1}),
+    ("liquidity_thin", replace(CLEAN, liquidity_usd=900.0), {"liquidity_usd": 900.0}),
+    ("no_socials", replace(CLEAN, links=0), {"links": 0}),
+    ("price_crash", replace(CLEAN, price_change_h24=-80.0), {"price_change_h24": -80.0}),
+    ("rsi_overbought", replace(CLEAN, rsi=91.0), {"rsi": 91.0}),
+    ("rsi_oversold", replace(CLEAN, rsi=9.0), {"rsi": 9.0}),
+    ("macd_bearish", replace(CLEAN, macd_histogram=-0.2), {"macd_histogram": -0.2}),
+    ("volume_collapsing", replace(CLEAN, volume_trend=0.1), {"volume_trend": 0.1}),
+]  # fmt: skip
 
 
-def codes(verdict) -> set[str]:
-    return {reason.code for reason in verdict.reasons}
+def reason(verdict, code):
+    return next((r for r in verdict.reasons if r.code == code), None)
 
 
-def test_a_clean_verified_token_is_safe() -> None:
-    verdict = assess(CANDIDATE, market(), security(), NOW)
-    assert (verdict.level, verdict.score, verdict.mode) == ("safe", 0, "market")
-    assert verdict.is_safe
+def test_every_rule_has_a_row() -> None:
+    assert {rule.code for rule in RULES} == {code for code, _, _ in RULE_TABLE}
 
 
-def test_a_honeypot_is_risky_with_a_critical_reason() -> None:
-    verdict = assess(CANDIDATE, market(), security(flags={"is_honeypot": True}), NOW)
-    assert verdict.level == "risky" and verdict.score == 100
-    assert verdict.reasons[0].code == "honeypot" and verdict.reasons[0].severity == "critical"
-    assert verdict.reasons[0].evidence == {"is_honeypot": True}
+@pytest.mark.parametrize(("code", "evidence", "read"), RULE_TABLE, ids=[row[0] for row in RULE_TABLE])
+def test_each_rule_fires_with_its_evidence_and_label(code: str, evidence: Evidence, read: dict) -> None:
+    verdict = evaluate(evidence)
+    found = reason(verdict, code)
+    assert found is not None, verdict.reasons
+    assert found.evidence == read and found.label and found.points >= 0
+    rule = next(r for r in RULES if r.code == code)
+    assert verdict.score >= min(100, rule.points)
+    if rule.severity in ("critical", "high"):
+        assert verdict.level == "risky"
+    assert reason(evaluate(CLEAN), code) is None
 
 
-def test_sell_taxes_from_ten_percent_are_risky() -> None:
-    assert assess(CANDIDATE, market(), security(sell_tax=0.05), NOW).level == "safe"
-    high = assess(CANDIDATE, market(), security(sell_tax=0.35), NOW)
-    assert high.level == "risky" and "high_sell_tax" in codes(high)
-    assert "35%" in next(r.message for r in high.reasons if r.code == "high_sell_tax")
+def test_the_clean_token_is_safe_with_no_reason() -> None:
+    verdict = evaluate(CLEAN)
+    assert (verdict.level, verdict.score, verdict.reasons, verdict.mode) == ("safe", 0, (), "market")
 
 
-def test_an_unindexed_token_is_unknown_never_safe() -> None:
-    verdict = assess(CANDIDATE, market(), SecurityReport.unindexed("base", "0xabc"), NOW)
+def test_sell_tax_label_reads_like_a_person_wrote_it() -> None:
+    assert reason(evaluate(replace(CLEAN, sell_tax=0.35)), "sell_tax_high").label == "Sell tax 35%"
+
+
+@pytest.mark.parametrize("rule_code", ["rsi_oversold", "price_crash", "volume_collapsing", "macd_bearish"])
+def test_market_rules_wait_until_the_token_is_two_hours_old(rule_code: str) -> None:
+    _, evidence, _ = next(row for row in RULE_TABLE if row[0] == rule_code)
+    young = replace(evidence, age_hours=1.0)
+    assert evaluate(young).mode == "fraud" and reason(evaluate(young), rule_code) is None
+
+
+@pytest.mark.parametrize(
+    "evidence",
+    [with_flag("is_honeypot", True), with_flag("cannot_sell_all", True), replace(CLEAN, sell_tax=0.5)],
+)
+def test_hard_failures_are_risky_whatever_else_holds(evidence: Evidence) -> None:
+    assert evaluate(replace(evidence, links=5, liquidity_usd=1e9)).level == "risky"
+
+
+def test_missing_security_is_unknown_never_safe() -> None:
+    verdict = evaluate(Evidence(chain="base", age_hours=3.0, has_market=True, links=2, liquidity_usd=1e6))
     assert verdict.level == "unknown" and verdict.missing == ("security",)
-    assert "unverified" in codes(verdict)
-
-
-def test_missing_security_or_market_is_unknown() -> None:
-    assert assess(CANDIDATE, market(), None, NOW).level == "unknown"
-    assert assess(CANDIDATE, None, security(), NOW).missing == ("market",)
-
-
-def test_an_unanswered_key_check_blocks_safe() -> None:
-    verdict = assess(CANDIDATE, market(), security(flags={"is_honeypot": None}), NOW)
-    assert verdict.level == "unknown" and "is_honeypot" in verdict.missing
+    assert reason(verdict, "unverified").evidence == {"missing": ["security"]}
 
 
 def test_solana_is_judged_on_its_authorities() -> None:
-    solana = Candidate("solana", "Mint", "geckoterminal.new_pools", links=CANDIDATE.links)
-    sol_flags = {
-        **dict.fromkeys(SECURITY_FLAGS),
-        "is_mintable": False,
-        "freezable": False,
-        "owner_change_balance": False,
-    }
-    report = SecurityReport("solana", "Mint", True, sol_flags, sell_tax=0.0)
-    assert assess(solana, replace(market(), chain="solana", address="Mint"), report, NOW).level == "safe"
-    frozen = replace(report, flags={**sol_flags, "freezable": True})
-    assert assess(solana, replace(market(), chain="solana", address="Mint"), frozen, NOW).level == "risky"
+    flags = {**dict.fromkeys(SECURITY_FLAGS), "is_mintable": False, "freezable": False, "owner_change_balance": False}
+    solana = replace(CLEAN, chain="solana", flags=flags)
+    assert evaluate(solana).level == "safe"
+    assert evaluate(replace(solana, flags={**flags, "freezable": None})).level == "unknown"
 
 
-def test_concentration_unlocked_liquidity_and_serial_creators_are_reasons() -> None:
-    report = security(
-        holders=(Holder("0xwhale", 0.45, False, False),),
-        lp_holders=(Holder("0xdev", 0.9, False, False),),
-        creator_honeypots=2,
-    )
-    verdict = assess(CANDIDATE, market(), report, NOW)
-    assert {"concentrated_holder", "unlocked_liquidity", "serial_creator"} <= codes(verdict)
-    assert verdict.level == "risky"
+def test_evidence_round_trips_through_json_and_rescores_identically() -> None:
+    evidence = replace(CLEAN, sell_tax=0.2, rsi=15.0, top_holder_percent=0.3, top_holder_address="0xw")
+    assert evaluate(Evidence.from_json(evidence.to_json())) == evaluate(evidence)
 
 
-def test_young_tokens_are_judged_in_fraud_mode() -> None:
-    assert assess(CANDIDATE, market(age=timedelta(minutes=30)), security(), NOW).mode == "fraud"
-
-
-@given(
-    flags=st.dictionaries(st.sampled_from(SECURITY_FLAGS), st.one_of(st.none(), st.booleans())),
-    indexed=st.booleans(),
+flag_values = st.one_of(st.none(), st.booleans())
+evidences = st.builds(
+    Evidence,
+    chain=st.sampled_from(["base", "solana"]),
+    age_hours=st.one_of(st.none(), st.floats(0, 1000)),
+    has_security=st.booleans(),
+    flags=st.dictionaries(st.sampled_from(SECURITY_FLAGS), flag_values),
+    buy_tax=st.one_of(st.none(), st.floats(0, 1)),
     sell_tax=st.one_of(st.none(), st.floats(0, 1)),
+    top_holder_percent=st.one_of(st.none(), st.floats(0, 1)),
+    lp_locked_share=st.one_of(st.none(), st.floats(0, 1)),
+    creator_honeypots=st.one_of(st.none(), st.integers(0, 5)),
+    has_market=st.booleans(),
+    liquidity_usd=st.one_of(st.none(), st.floats(0, 1e7)),
+    links=st.integers(0, 5),
+    rsi=st.one_of(st.none(), st.floats(0, 100)),
 )
-def test_safe_only_when_every_required_check_is_known(flags: dict, indexed: bool, sell_tax: float | None) -> None:
-    report = SecurityReport("base", "0xabc", indexed, {**dict.fromkeys(SECURITY_FLAGS), **flags}, sell_tax=sell_tax)
-    verdict = assess(CANDIDATE, market(), report, NOW)
-    assert 0 <= verdict.score <= 100
+
+
+@given(evidences)
+def test_the_score_stays_within_0_and_100(evidence: Evidence) -> None:
+    assert 0 <= evaluate(evidence).score <= 100
+
+
+@given(evidences, st.sampled_from(SECURITY_FLAGS))
+def test_adding_a_risk_flag_never_lowers_the_score(evidence: Evidence, flag: str) -> None:
+    bad = next((r for r in RULES if r.check(with_flag(flag, True)) or r.check(with_flag(flag, False))), None)
+    if bad is None:
+        return
+    bad_value = bool(bad.check(with_flag(flag, True)))
+    worse = replace(evidence, flags={**evidence.flags, flag: bad_value})
+    assert evaluate(worse).score >= evaluate(evidence).score
+
+
+@given(evidences)
+def test_missing_evidence_never_yields_safe(evidence: Evidence) -> None:
+    verdict = evaluate(evidence)
     if verdict.level == "safe":
-        assert indexed and sell_tax is not None and sell_tax < 0.10
-        assert flags.get("is_honeypot") is False and flags.get("is_open_source") is True
+        assert evidence.has_security and evidence.has_market and evidence.sell_tax is not None
+        family = "solana" if evidence.chain == "solana" else "evm"
+        assert all(evidence.flags.get(flag) is not None for flag in REQUIRED_FLAGS[family])
+
+
+def test_assess_gathers_holders_lp_and_candles_from_the_sources() -> None:
+    candidate = Candidate("base", "0xabc", "dexscreener.token_profiles", links=(Link("twitter", "https://x.com/a"),))
+    market = MarketData("base", "0xabc", "0xpair", "uniswap", "A", "A", "WETH", 1.0, 0.001, 50_000.0,
+                        None, None, NOW - timedelta(hours=10))  # fmt: skip
+    security = SecurityReport(
+        "base", "0xabc", True, CLEAN_FLAGS, buy_tax=0.0, sell_tax=0.0,
+        holders=(Holder("0xpool", 0.6, False, True), Holder("0xwhale", 0.3, False, False)),
+        lp_holders=(Holder("0xdead", 0.2, True, False), Holder("0xdev", 0.8, False, False)),
+    )  # fmt: skip
+    candles = [Candle(i * 300, 1.0, 1.0, 1.0, 1.0 - i * 0.01, 100.0) for i in range(40)]
+    verdict = assess(candidate, market, security, NOW, candles)
+    codes = {r.code for r in verdict.reasons}
+    assert {"holder_concentrated", "liquidity_unlocked", "rsi_oversold"} <= codes  # the pool contract is not a whale
+    assert reason(verdict, "holder_concentrated").evidence["address"] == "0xwhale"

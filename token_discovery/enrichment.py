@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from token_discovery.models import MarketData, SecurityReport
+from token_discovery.models import Candle, MarketData, SecurityReport
 from token_discovery.sources.base import MarketSource, SecuritySource, SourceError
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class Enrichment:
 
     market: dict[Key, MarketData] = field(default_factory=dict)
     security: dict[Key, SecurityReport] = field(default_factory=dict)
+    candles: dict[Key, tuple[Candle, ...]] = field(default_factory=dict)
     failures: list[SourceError] = field(default_factory=list)
     skipped: int = 0
     calls: int = 0

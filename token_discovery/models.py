@@ -192,7 +192,7 @@ class Reason:
     code: str
     severity: str  # "critical", "high", "medium", "low", "info"
     points: int
-    message: str
+    label: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
 
 

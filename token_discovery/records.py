@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from token_discovery.analysis.evidence import Evidence
 from token_discovery.models import Assessment, Discovered, Link, MarketData, SecurityReport, TokenRecord
 
 SECURITY_KEEP = (
@@ -46,9 +47,10 @@ def security_json(security: SecurityReport | None) -> dict[str, Any] | None:
     return data
 
 
-def assessment_json(assessment: Assessment) -> dict[str, Any]:
-    """The verdict as JSON, reasons first-most-serious."""
+def assessment_json(assessment: Assessment, evidence: Evidence | None = None) -> dict[str, Any]:
+    """The verdict as JSON, most serious reason first, with the evidence it was computed from."""
     return {
+        "evidence": None if evidence is None else evidence.to_json(),
         "mode": assessment.mode,
         "score": assessment.score,
         "level": assessment.level,
@@ -59,7 +61,11 @@ def assessment_json(assessment: Assessment) -> dict[str, Any]:
 
 
 def token_data(
-    found: Discovered, market: MarketData | None, security: SecurityReport | None, assessment: Assessment
+    found: Discovered,
+    market: MarketData | None,
+    security: SecurityReport | None,
+    assessment: Assessment,
+    evidence: Evidence | None = None,
 ) -> dict[str, Any]:
     """Everything known of a token, as stored in the record's token_data."""
     candidate = found.candidate
@@ -77,7 +83,7 @@ def token_data(
         "sources": list(found.sources),
         "market": market_json(market),
         "security": security_json(security),
-        "analysis": assessment_json(assessment),
+        "analysis": assessment_json(assessment, evidence),
     }
 
 

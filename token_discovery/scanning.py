@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from token_discovery import events
-from token_discovery.analysis import assess
+from token_discovery.analysis import evaluate, gather
 from token_discovery.discovery import discover
 from token_discovery.enrichment import Enrichment, fetch_market, security_batches
 from token_discovery.models import Discovered, SecurityReport
@@ -156,8 +156,9 @@ class Scanner:
         """Analyse, persist, then announce one token; True when it was not stored before."""
         market = into.market.get(found.key)
         now = self._clock()
-        verdict = assess(found.candidate, market, security, now)
-        data = token_data(found, market, security, verdict)
+        evidence = gather(found.candidate, market, security, into.candles.get(found.key, ()), now)
+        verdict = evaluate(evidence)
+        data = token_data(found, market, security, verdict, evidence)
         complete = checked and market is not None
         with self.publish_lock:
             outcome = self._store.upsert(*found.key, data, verdict.score, verdict.level, complete, now)

@@ -44,7 +44,7 @@ function linksCell(links) {
 
 function row(record, fresh) {
   const data = record.token_data || {};
-  const reasons = (data.analysis?.reasons || []).slice(0, 3).map((r) => r.message).join("; ");
+  const reasons = (data.analysis?.reasons || []).slice(0, 3).map((r) => r.label).join("; ");
   const tr = document.createElement("tr");
   tr.dataset.seq = String(record.seq);
   tr.dataset.key = `${record.token_chain}:${record.token_address}`;

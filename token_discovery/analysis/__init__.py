@@ -1,5 +1,7 @@
-"""Pure risk analysis: values in, verdicts out; no I/O."""
+"""Pure risk analysis: evidence in, verdicts out; no I/O."""
 
-from token_discovery.analysis.risk import RULES_VERSION, assess
+from token_discovery.analysis.evidence import Evidence, gather
+from token_discovery.analysis.risk import assess, evaluate
+from token_discovery.analysis.rules import RULES, RULES_VERSION
 
-__all__ = ["RULES_VERSION", "assess"]
+__all__ = ["RULES", "RULES_VERSION", "Evidence", "assess", "evaluate", "gather"]

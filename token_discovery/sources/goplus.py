@@ -158,8 +158,18 @@ def parse_solana(chain: Chain, address: str, raw: Mapping[str, Any]) -> Security
         holders=_holders(raw.get("holders")),
         lp_holders=_holders(raw.get("lp_holders")),
         creator_address=_text_or_none(first.get("address")) if isinstance(first, Mapping) else None,
+        creator_honeypots=_malicious_creators(creators),
         raw=dict(raw),
     )
+
+
+def _malicious_creators(creators: Any) -> int | None:
+    """How many creators GoPlus flags as malicious; None when it does not say."""
+    if not isinstance(creators, list):
+        return None
+    marks = [to_int(c.get("malicious_address")) for c in creators if isinstance(c, Mapping)]
+    known = [mark for mark in marks if mark is not None]
+    return sum(1 for mark in known if mark) if known else None
 
 
 class GoPlusSecurity:
