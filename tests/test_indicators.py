@@ -7,8 +7,8 @@ import random
 
 import pandas as pd
 import pytest
-from ta.momentum import RSIIndicator
 from ta import trend
+from ta.momentum import RSIIndicator
 
 from token_discovery.analysis.indicators import macd_series, rsi_series, volume_trend
 
