@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+import requests
 
 from tests.service_support import sim_services
 from token_discovery.simulator import SimulatorServer
@@ -68,3 +69,19 @@ def test_simulated_kinds_get_the_verdicts_they_deserve(simulator: SimulatorServe
     for record in records:
         analysis = record.data["analysis"]
         assert {"mode", "score", "level", "reasons", "rules_version", "evidence"} <= analysis.keys()
+
+
+def test_older_tokens_are_judged_in_market_mode_on_candles(simulator: SimulatorServer) -> None:
+    services, _ = sim_services(simulator, GOPLUS_BATCH_SIZE="30")
+    try:
+        services.service.trigger_scan(max_tokens=100)
+        records = services.store.recent(200)
+    finally:
+        services.close()
+    analyses = [r.data["analysis"] for r in records]
+    with_candles = [a for a in analyses if a["evidence"]["candles"] > 0]
+    assert 1 <= len(with_candles) <= 4  # a few candle calls per scan, inside GeckoTerminal's 30 a minute
+    assert all(a["mode"] == "market" and a["evidence"]["rsi"] is not None for a in with_candles)
+    calls = requests.get(f"{simulator.url}/_sim/stats", timeout=5).json()["calls"]
+    assert calls["geckoterminal.ohlcv"] == len(with_candles)
+    assert {a["mode"] for a in analyses} == {"fraud", "market"}

@@ -37,6 +37,11 @@ class UpstreamSources:
         """DexScreener serves the market data."""
         return self.dexscreener
 
+    @property
+    def candles(self) -> GeckoTerminalSource:
+        """GeckoTerminal serves the candles."""
+        return self.geckoterminal
+
     def feeds(self, chain: str | None) -> Sequence[DiscoveryFeed]:
         """DexScreener profiles and boosts (every chain), GeckoTerminal new pools (narrowed to the chain)."""
         return [*self.dexscreener.feeds(), self.geckoterminal.feed(chain)]

@@ -13,13 +13,16 @@ from typing import Any, Protocol
 from token_discovery import events
 from token_discovery.analysis import evaluate, gather
 from token_discovery.discovery import discover
-from token_discovery.enrichment import Enrichment, fetch_market, security_batches
+from token_discovery.enrichment import Enrichment, fetch_candles, fetch_market, security_batches
 from token_discovery.models import Discovered, SecurityReport
 from token_discovery.records import iso, record_json, token_data
-from token_discovery.sources.base import DiscoveryFeed, MarketSource, SecuritySource
+from token_discovery.sources.base import CandleSource, DiscoveryFeed, MarketSource, SecuritySource
 from token_discovery.store.base import TokenStore
 
 log = logging.getLogger(__name__)
+
+MARKET_MODE_AGE = timedelta(hours=2)
+CANDLE_FETCHES_PER_SCAN = 4  # GeckoTerminal allows 30 calls a minute, shared with new-pool discovery
 
 
 class ScanCancelled(Exception):
@@ -37,6 +40,11 @@ class ScanSources(Protocol):
     @property
     def security(self) -> SecuritySource:
         """Contract security by token address."""
+        ...
+
+    @property
+    def candles(self) -> CandleSource:
+        """Price candles by pool."""
         ...
 
     def feeds(self, chain: str | None) -> Sequence[DiscoveryFeed]:
@@ -101,6 +109,7 @@ class Scanner:
         self._sources, self._store, self._notifier = sources, store, notifier
         self._clock, self._ttl, self.publish_lock = clock, timedelta(seconds=analysis_ttl), publish_lock
         self.new_token_callbacks: list[Callable[[dict[str, Any]], None]] = []
+        self.candle_fetches = CANDLE_FETCHES_PER_SCAN
 
     def run(self, state: ScanState) -> dict[str, Any]:
         """Scan once; the result counts what was found, stored and called."""
@@ -142,6 +151,7 @@ class Scanner:
         if not keys:
             return 0, 0
         fetch_market(keys, self._sources.market, into)
+        fetch_candles(keys, self._sources.candles, into, self.candle_fetches, MARKET_MODE_AGE, self._clock())
         stored = created = 0
         for batch in security_batches(keys, self._sources.security, into):
             self._check(state)

@@ -72,6 +72,8 @@ class SecuritySource(Protocol):
 class CandleSource(Protocol):
     """Price candles of a pool."""
 
-    def ohlcv(self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100) -> Batch[Candle]:
+    def ohlcv(
+        self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100, aggregate: int = 1
+    ) -> Batch[Candle]:
         """Return the pool's candles, oldest first."""
         ...

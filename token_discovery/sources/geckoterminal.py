@@ -152,7 +152,9 @@ class GeckoTerminalSource:
         """The new-pools discovery feed for one chain, or for every network."""
         return Feed(NEW_POOLS_ROUTE, lambda: self.new_pools(chain))
 
-    def ohlcv(self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100) -> Batch[Candle]:
+    def ohlcv(
+        self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100, aggregate: int = 1
+    ) -> Batch[Candle]:
         """Candles of a pool in USD, oldest first."""
         spec = chain_by_slug(chain)
         if spec is None or timeframe not in TIMEFRAMES or not 1 <= limit <= MAX_CANDLES:
@@ -160,7 +162,8 @@ class GeckoTerminalSource:
         if not (pool_address.isascii() and pool_address.isalnum() and len(pool_address) <= 80):
             raise ValueError(f"bad pool address {pool_address!r}")
         path = f"/networks/{spec.gecko_network}/pools/{pool_address}/ohlcv/{timeframe}"
-        body = self._get(path, OHLCV_ROUTE, {"limit": str(limit), "currency": "usd"})
+        params = {"limit": str(limit), "currency": "usd", "aggregate": str(aggregate)}
+        body = self._get(path, OHLCV_ROUTE, params)
         data = require_mapping_or_bad(body.get("data"), OHLCV_ROUTE)
         attributes = require_mapping_or_bad(data.get("attributes"), OHLCV_ROUTE)
         rows = attributes.get("ohlcv_list")
