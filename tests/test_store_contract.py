@@ -156,3 +156,12 @@ def test_a_down_mongodb_is_reported_within_a_second() -> None:
         store.ping()
     assert time.monotonic() - started < 2.5  # two calls, each under a second
     store.close()
+
+
+def test_incomplete_lists_unfinished_analyses_oldest_first(opener: Opener) -> None:
+    store = opener(200)
+    put(store, "base", "0xlate", at=T0 + timedelta(minutes=2), complete=False)
+    put(store, "base", "0xearly", at=T0, complete=False)
+    put(store, "base", "0xdone", at=T0 - timedelta(minutes=5))
+    assert [r.address for r in store.incomplete(10)] == ["0xearly", "0xlate"]
+    assert [r.address for r in store.incomplete(1)] == ["0xearly"]

@@ -10,7 +10,7 @@ from flask import Flask, Response, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from token_discovery.api import discovery, health
+from token_discovery.api import admin, discovery, health
 from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
@@ -49,6 +49,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.extensions["token_discovery.socketio"] = socketio
     register_handlers(socketio, services.service)
     app.register_blueprint(discovery.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
     _register_errors(app)
     app.after_request(_cors(config.allowed_origins))

@@ -238,4 +238,9 @@ class StoredToken:
 
     record: TokenRecord
     created: bool
-    previous_level: str | None = None
+    previous: TokenRecord | None = None
+
+    @property
+    def previous_level(self) -> str | None:
+        """The risk level before this upsert, None for a new token."""
+        return None if self.previous is None else self.previous.risk_level

@@ -12,9 +12,11 @@ from typing import Any, Protocol
 
 from token_discovery import events
 from token_discovery.analysis import evaluate, gather
+from token_discovery.changes import describe_changes
 from token_discovery.discovery import discover
 from token_discovery.enrichment import Enrichment, fetch_candles, fetch_market, security_batches
-from token_discovery.models import Discovered, SecurityReport
+from token_discovery.models import Discovered, SecurityReport, TokenRecord
+from token_discovery.recheck import candidate_from_record
 from token_discovery.records import iso, record_json, token_data
 from token_discovery.sources.base import CandleSource, DiscoveryFeed, MarketSource, SecuritySource
 from token_discovery.store.base import TokenStore
@@ -140,9 +142,18 @@ class Scanner:
         wanted = [d for d in discovered if state.chain is None or d.candidate.chain == state.chain]
         fresh = self._store.analysed_since((d.key for d in wanted), self._clock() - self._ttl)
         chosen = [d for d in wanted if d.key not in fresh][: state.max_tokens]
+        chosen += self._rechecks(state, {d.key for d in chosen}, state.max_tokens - len(chosen))
         state.total, state.stage = len(chosen), "enriching"
         self._progress(state)
         return chosen, len(fresh)
+
+    def _rechecks(self, state: ScanState, taken: set[tuple[str, str]], room: int) -> list[Discovered]:
+        """Stored tokens with incomplete evidence, least recently checked first, in the room left."""
+        if room <= 0:
+            return []
+        records = [r for r in self._store.incomplete(room + len(taken)) if (r.chain, r.address) not in taken]
+        records = [r for r in records if state.chain is None or r.chain == state.chain]
+        return [candidate_from_record(record) for record in records[:room]]
 
     def _enrich_and_store(self, chosen: list[Discovered], state: ScanState, into: Enrichment) -> tuple[int, int]:
         """Market data for all, then security batch by batch; each batch is stored and announced at once."""
@@ -175,12 +186,18 @@ class Scanner:
             payload = record_json(outcome.record)
             if outcome.created:
                 self._notifier.broadcast(events.NEW_TOKEN, payload)
-            elif outcome.previous_level != outcome.record.risk_level:
-                self._notifier.broadcast(events.TOKEN_UPDATED, payload)
+            elif outcome.previous is not None:
+                self._announce_update(outcome.previous, outcome.record, payload)
         if outcome.created:
             for callback in self.new_token_callbacks:
                 run_callback(callback, payload)
         return outcome.created
+
+    def _announce_update(self, previous: TokenRecord, record: TokenRecord, payload: dict[str, Any]) -> None:
+        """token_updated, with what changed, when something a trader cares about moved."""
+        changes = describe_changes(previous.data, record.data, previous.risk_level, record.risk_level)
+        if changes:
+            self._notifier.broadcast(events.TOKEN_UPDATED, {**payload, "changes": changes})
 
     def _progress(self, state: ScanState) -> None:
         """Announce progress."""

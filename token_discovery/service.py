@@ -14,6 +14,7 @@ from token_discovery import events
 from token_discovery.autodiscovery import AutoDiscovery
 from token_discovery.coordination import LocalLease, ScanLease
 from token_discovery.records import iso, record_json
+from token_discovery.rescoring import rescore_stored
 from token_discovery.scanning import ScanCancelled, Scanner, ScanState, run_callback
 from token_discovery.store.base import TokenStore
 
@@ -295,6 +296,14 @@ class TokenDiscoveryService:
             for record in records:
                 send(record_json(record))
         return len(records)
+
+    def rescore(self) -> dict[str, Any]:
+        """Recompute every stored verdict with the current rules; report old -> new."""
+        return rescore_stored(self._store, self._notifier, self._scanner.publish_lock)
+
+    def recent_scans(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest scan reports, newest first."""
+        return self._store.scans(limit)
 
     # ---- callbacks and lifecycle ------------------------------------------------------------
 

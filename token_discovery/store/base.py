@@ -39,6 +39,10 @@ class TokenStore(Protocol):
         """Records with a larger seq, oldest first (for replay to a reconnecting client)."""
         ...
 
+    def incomplete(self, limit: int) -> list[TokenRecord]:
+        """Tokens whose evidence was incomplete, least recently checked first."""
+        ...
+
     def analysed_since(self, keys: Iterable[tuple[str, str]], since: datetime) -> set[tuple[str, str]]:
         """The keys whose complete analysis is not older than `since`."""
         ...

@@ -102,7 +102,7 @@ class MongoStore:
         old = self._tokens.find_one_and_update({"chain": chain, "address": address}, {"$set": fields})
         if old is None:
             return None
-        return StoredToken(_record({**old, **fields}), created=False, previous_level=old["risk_level"])
+        return StoredToken(_record({**old, **fields}), created=False, previous=_record(old))
 
     def _insert(self, chain: str, address: str, fields: dict[str, Any]) -> StoredToken:
         """Insert a new token; a concurrent insert of the same token turns into an update."""
@@ -139,6 +139,14 @@ class MongoStore:
     def since_seq(self, seq: int, limit: int) -> list[TokenRecord]:
         """Records above a seq, oldest first."""
         return self._find({"_id": {"$gt": seq}}, 1, limit)
+
+    def incomplete(self, limit: int) -> list[TokenRecord]:
+        """Tokens whose evidence was incomplete, least recently checked first."""
+        try:
+            docs = self._tokens.find({"complete": False}).sort("scanned_at", 1).limit(limit)
+            return [_record(doc) for doc in docs]
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
 
     def analysed_since(self, keys: Iterable[tuple[str, str]], since: datetime) -> set[tuple[str, str]]:
         """Keys with a complete analysis not older than `since`."""

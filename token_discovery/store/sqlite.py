@@ -95,7 +95,7 @@ class SQLiteStore:
     def _upsert_locked(self, chain: str, address: str, values: tuple[Any, ...]) -> StoredToken:
         """The upsert itself, inside the transaction."""
         old = self._db.execute(
-            "SELECT seq, risk_level FROM tokens WHERE chain = ? AND address = ?", (chain, address)
+            f"SELECT {_COLUMNS} FROM tokens WHERE chain = ? AND address = ?", (chain, address)
         ).fetchone()
         if old is None:
             seq = self._next_seq()
@@ -111,7 +111,7 @@ class SQLiteStore:
                 (*values, seq),
             )
         row = self._db.execute(f"SELECT {_COLUMNS} FROM tokens WHERE seq = ?", (seq,)).fetchone()
-        return StoredToken(_record(row), created=old is None, previous_level=None if old is None else old["risk_level"])
+        return StoredToken(_record(row), created=old is None, previous=None if old is None else _record(old))
 
     def _trim(self) -> None:
         """Keep the newest `capacity` tokens by seq."""
@@ -139,6 +139,11 @@ class SQLiteStore:
     def since_seq(self, seq: int, limit: int) -> list[TokenRecord]:
         """Records above a seq, oldest first."""
         rows = self._query(f"SELECT {_COLUMNS} FROM tokens WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        return [_record(row) for row in rows]
+
+    def incomplete(self, limit: int) -> list[TokenRecord]:
+        """Tokens whose evidence was incomplete, least recently checked first."""
+        rows = self._query(f"SELECT {_COLUMNS} FROM tokens WHERE complete = 0 ORDER BY scanned_at LIMIT ?", (limit,))
         return [_record(row) for row in rows]
 
     def analysed_since(self, keys: Iterable[tuple[str, str]], since: datetime) -> set[tuple[str, str]]:

@@ -1,0 +1,95 @@
+"""Incomplete tokens are re-checked on later scans; changes are announced; a rule change rescores the store."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.service_support import sim_services
+from tests.test_api import ADMIN, make_app
+from token_discovery import events
+from token_discovery.changes import describe_changes
+from token_discovery.factory import services_of
+from token_discovery.simulator import SimulatorServer
+
+
+def analysis(**evidence: object) -> dict:
+    return {"analysis": {"evidence": evidence}}
+
+
+def test_changes_name_what_a_trader_cares_about() -> None:
+    old = analysis(sell_tax=0.05, buy_tax=0.0, flags={"is_honeypot": False}, liquidity_usd=40_000.0)
+    new = analysis(sell_tax=0.35, buy_tax=0.0, flags={"is_honeypot": True}, liquidity_usd=15_000.0)
+    changes = describe_changes(old, new, "safe", "risky")
+    assert [c["field"] for c in changes] == ["sell_tax", "is_honeypot", "liquidity_usd", "risk_level"]
+    assert changes[0]["label"] == "Sell tax raised from 5% to 35%"
+    assert changes[2]["label"] == "Liquidity fell from $40,000 to $15,000"
+
+
+def test_small_moves_are_not_changes() -> None:
+    old = analysis(sell_tax=0.05, liquidity_usd=40_000.0, flags={})
+    new = analysis(sell_tax=0.051, liquidity_usd=30_000.0, flags={})
+    assert describe_changes(old, new, "safe", "safe") == []
+
+
+@pytest.mark.integration
+def test_incomplete_tokens_are_rechecked_and_the_update_announced(simulator: SimulatorServer) -> None:
+    services, notifier = sim_services(simulator, DISCOVERY_MIN_INTERVAL="0")
+    try:
+        for route in ("goplus.token_security", "goplus.solana_token_security"):
+            requests.post(f"{simulator.url}/_sim/faults", json={"route": route, "mode": "4029"}, timeout=5)
+        first = services.service.trigger_scan(max_tokens=6)
+        assert first["tokens_stored"] == 6
+        assert {r.risk_level for r in services.store.recent(10)} <= {"unknown", "risky"}
+        pending = [(r.chain, r.address) for r in services.store.incomplete(10)]
+        assert len(pending) == 6
+        requests.delete(f"{simulator.url}/_sim/faults", timeout=5)
+        services.service.trigger_scan(max_tokens=6 + 6)  # six new tokens, and room for the six to re-check
+        assert services.store.incomplete(10) == []
+        updated = {(u["token_chain"], u["token_address"]): u for u in notifier.named(events.TOKEN_UPDATED)}
+        for key in pending:
+            record = next(r for r in services.store.recent(50) if (r.chain, r.address) == key)
+            if record.risk_level != "unknown":
+                assert any(c["field"] == "risk_level" for c in updated[key]["changes"])
+    finally:
+        services.close()
+
+
+@pytest.mark.integration
+def test_rescore_recomputes_stored_verdicts_and_reports_differences(simulator: SimulatorServer) -> None:
+    app = make_app(simulator)
+    try:
+        client = app.test_client()
+        client.post("/api/discovery/trigger", json={"max_tokens": 5})
+        store = services_of(app).store
+        victim = store.recent(1)[0]
+        stale = {**victim.data, "analysis": {**victim.data["analysis"], "score": 77, "level": "risky",
+                                             "rules_version": "1.0"}}  # fmt: skip
+        store.upsert(victim.chain, victim.address, stale, 77, "risky", True, victim.scanned_at)
+        assert client.post("/api/admin/rescore").status_code == 401
+        report = client.post("/api/admin/rescore", headers=ADMIN).get_json()
+        assert report["checked"] == 5 and report["changed"] == 1
+        (difference,) = report["differences"]
+        assert difference["seq"] == victim.seq
+        assert difference["old"]["score"] == 77 and difference["new"]["score"] == victim.risk_score
+        restored = store.recent(10)
+        assert next(r for r in restored if r.seq == victim.seq).risk_score == victim.risk_score
+        again = client.post("/api/admin/rescore", headers=ADMIN).get_json()
+        assert again["changed"] == 0
+    finally:
+        services_of(app).close()
+
+
+@pytest.mark.integration
+def test_admin_stats_and_health(simulator: SimulatorServer) -> None:
+    app = make_app(simulator)
+    try:
+        client = app.test_client()
+        client.post("/api/discovery/trigger", json={"max_tokens": 3})
+        assert client.get("/api/admin/stats").status_code == 401
+        stats = client.get("/api/admin/stats", headers=ADMIN).get_json()
+        assert stats["scans"][0]["tokens_stored"] == 3 and stats["rules_version"]
+        health = client.get("/api/admin/health", headers=ADMIN).get_json()["health"]
+        assert health["status"] == "ok" and health["store"]["ok"]
+    finally:
+        services_of(app).close()
