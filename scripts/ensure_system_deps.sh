@@ -18,3 +18,8 @@ fi
 if [ ! -d tests/js/node_modules/socket.io-client ]; then
     (cd tests/js && npm ci --silent --no-audit --no-fund)
 fi
+
+# Debian's chromium, driven by Playwright for the page tests (Playwright's own browser download is not used).
+if ! command -v chromium >/dev/null 2>&1; then
+    apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null
+fi
