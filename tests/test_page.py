@@ -1,4 +1,4 @@
-"""The live page in a real browser (Debian's chromium driven by Playwright): verdicts, reasons, live rows, hostile text."""
+"""The live page in a real browser (Debian's chromium via Playwright): verdicts, reasons, live rows, hostile text."""
 
 from __future__ import annotations
 
