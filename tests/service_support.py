@@ -23,13 +23,24 @@ def sim_config(simulator: SimulatorServer, **env: str) -> Config:
     return Config.from_env(values)
 
 
-def sim_services(simulator: SimulatorServer, store: Any = None, **env: str) -> tuple[Services, RecordingNotifier]:
+class ManualClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def sim_services(
+    simulator: SimulatorServer, store: Any = None, gate: Any = None, **env: str
+) -> tuple[Services, RecordingNotifier]:
     """Services with an in-memory SQLite store and a notifier that records every event."""
     notifier = RecordingNotifier()
     config = sim_config(simulator, **env)
-    services = build_services(
-        config, store=store or SQLiteStore(":memory:", config.discovery_db_capacity), notifier=notifier
-    )
+    store = store or SQLiteStore(":memory:", config.discovery_db_capacity)
+    services = build_services(config, store=store, notifier=notifier, gate=gate)
     return services, notifier
 
 

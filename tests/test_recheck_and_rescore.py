@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.service_support import sim_services
+from tests.service_support import ManualClock, sim_services
+from token_discovery.budget import Budget
+from token_discovery.guard import CallGate
 from tests.test_api import ADMIN, make_app
 from token_discovery import events
 from token_discovery.changes import describe_changes
@@ -34,7 +36,8 @@ def test_small_moves_are_not_changes() -> None:
 
 @pytest.mark.integration
 def test_incomplete_tokens_are_rechecked_and_the_update_announced(simulator: SimulatorServer) -> None:
-    services, notifier = sim_services(simulator, DISCOVERY_MIN_INTERVAL="0")
+    clock = ManualClock()
+    services, notifier = sim_services(simulator, gate=CallGate(Budget(clock=clock)), DISCOVERY_MIN_INTERVAL="0")
     try:
         for route in ("goplus.token_security", "goplus.solana_token_security"):
             requests.post(f"{simulator.url}/_sim/faults", json={"route": route, "mode": "4029"}, timeout=5)
@@ -44,6 +47,7 @@ def test_incomplete_tokens_are_rechecked_and_the_update_announced(simulator: Sim
         pending = [(r.chain, r.address) for r in services.store.incomplete(10)]
         assert len(pending) == 6
         requests.delete(f"{simulator.url}/_sim/faults", timeout=5)
+        clock.now += 200  # past GoPlus's 60 s default cooldown (its 4029 has no Retry-After), and refilled
         services.service.trigger_scan(max_tokens=6 + 6)  # six new tokens, and room for the six to re-check
         assert services.store.incomplete(10) == []
         updated = {(u["token_chain"], u["token_address"]): u for u in notifier.named(events.TOKEN_UPDATED)}

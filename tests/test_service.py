@@ -114,9 +114,10 @@ def test_a_hung_upstream_never_holds_the_scan_lock(simulator: SimulatorServer) -
 
 def test_a_failed_scan_is_reported_and_the_next_trigger_starts_afresh(wired, simulator: SimulatorServer) -> None:
     services, notifier = wired
-    requests.post(f"{simulator.url}/_sim/faults", json={"route": "*", "mode": "500", "count": 3}, timeout=5)
+    requests.post(f"{simulator.url}/_sim/faults", json={"route": "*", "mode": "500", "count": 9}, timeout=5)
     failed = services.service.trigger_scan(max_tokens=5)
     assert not failed["success"] and "every discovery feed failed" in failed["error"]
+    assert sim_stats(simulator)["calls"]["dexscreener.token_profiles"] == 3  # a 500 is retried twice, no more
     retried = services.service.trigger_scan(max_tokens=5)
     assert retried["success"] and not retried["cached"]
     assert len(notifier.named(events.SCAN_ERROR)) == 1
@@ -134,7 +135,7 @@ def test_a_failed_security_batch_never_makes_a_token_safe(wired, simulator: Simu
 
 def test_the_auto_loop_survives_failures_and_stops(wired, simulator: SimulatorServer) -> None:
     services, _ = wired
-    requests.post(f"{simulator.url}/_sim/faults", json={"route": "*", "mode": "500", "count": 3}, timeout=5)
+    requests.post(f"{simulator.url}/_sim/faults", json={"route": "*", "mode": "500", "count": 9}, timeout=5)
     completed = threading.Event()
     reports: list[dict] = []
 

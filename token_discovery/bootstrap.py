@@ -11,12 +11,15 @@ from typing import Any
 import requests
 
 from token_discovery import events
+from token_discovery.budget import Budget
 from token_discovery.config import Config
 from token_discovery.coordination import LocalLease, redis_lease
+from token_discovery.guard import CallGate
 from token_discovery.scanning import Scanner
 from token_discovery.service import ServiceSettings, TokenDiscoveryService, utc_now
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity, HttpLimits, new_session
 from token_discovery.sources.base import DiscoveryFeed
+from token_discovery.sources.http import DIRECT, Gate
 from token_discovery.store.base import TokenStore
 from token_discovery.store.sqlite import SQLiteStore
 
@@ -62,15 +65,26 @@ def http_limits(config: Config) -> HttpLimits:
     )
 
 
-def build_sources(config: Config) -> UpstreamSources:
-    """One Session per upstream, explicit timeouts, no automatic retries."""
+def build_budget(config: Config) -> Budget:
+    """Token buckets sized from the configuration (the published limits by default)."""
+    limits = {
+        "dexscreener.discovery": config.budget_dexscreener_discovery,
+        "dexscreener.market": config.budget_dexscreener_market,
+        "geckoterminal": config.budget_geckoterminal,
+        "goplus": config.budget_goplus,
+    }
+    return Budget(limits, window=config.budget_window)
+
+
+def build_sources(config: Config, gate: Gate = DIRECT) -> UpstreamSources:
+    """One Session per upstream, explicit timeouts, no automatic retries; every call through the gate."""
     limits = http_limits(config)
     sessions = [new_session() for _ in range(3)]
     return UpstreamSources(
-        DexScreenerSource(sessions[0], config.dexscreener_base_url, limits),
-        GeckoTerminalSource(sessions[1], config.geckoterminal_base_url, limits),
+        DexScreenerSource(sessions[0], config.dexscreener_base_url, limits, gate),
+        GeckoTerminalSource(sessions[1], config.geckoterminal_base_url, limits, gate),
         GoPlusSecurity(
-            sessions[2], config.goplus_base_url, limits, config.goplus_batch_size, config.goplus_access_token
+            sessions[2], config.goplus_base_url, limits, config.goplus_batch_size, config.goplus_access_token, gate
         ),
         sessions,
     )
@@ -94,6 +108,7 @@ class Services:
     sources: Any
     notifier: events.Notifier
     service: TokenDiscoveryService
+    gate: CallGate
 
     def close(self) -> None:
         """Stop the service, close the store and the sessions."""
@@ -107,7 +122,8 @@ class Services:
 def build_services(config: Config, **overrides: Any) -> Services:
     """Wire the service; `store`, `sources`, `notifier`, `clock` may be overridden (tests, demo)."""
     store = overrides.get("store") or build_store(config)
-    sources = overrides.get("sources") or build_sources(config)
+    gate = overrides.get("gate") or CallGate(build_budget(config))
+    sources = overrides.get("sources") or build_sources(config, gate)
     notifier = overrides.get("notifier") or events.SilentNotifier()
     clock = overrides.get("clock") or utc_now
     scanner = Scanner(sources, store, notifier, clock, config.analysis_cache_ttl, threading.Lock())
@@ -117,7 +133,8 @@ def build_services(config: Config, **overrides: Any) -> Services:
         min_interval=config.discovery_min_interval,
         scan_deadline=config.scan_deadline,
         capacity=config.discovery_db_capacity,
+        goplus_batch=config.goplus_batch_size,
     )
     lease = overrides.get("lease") or (redis_lease(config.redis_url) if config.redis_url else LocalLease())
-    service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease)
-    return Services(config, store, sources, notifier, service)
+    service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease, gate=gate)
+    return Services(config, store, sources, notifier, service, gate)

@@ -140,6 +140,11 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "http_read_timeout": ("HTTP_READ_TIMEOUT", "10", _seconds(0.1, 120)),
     "http_call_deadline": ("HTTP_CALL_DEADLINE", "20", _seconds(0.5, 300)),
     "http_max_response_bytes": ("HTTP_MAX_RESPONSE_BYTES", "5000000", _integer(1024)),
+    "budget_dexscreener_discovery": ("BUDGET_DEXSCREENER_DISCOVERY_PER_MINUTE", "60", _integer(1, 100000)),
+    "budget_dexscreener_market": ("BUDGET_DEXSCREENER_MARKET_PER_MINUTE", "300", _integer(1, 100000)),
+    "budget_geckoterminal": ("BUDGET_GECKOTERMINAL_PER_MINUTE", "30", _integer(1, 100000)),
+    "budget_goplus": ("BUDGET_GOPLUS_PER_MINUTE", "30", _integer(1, 100000)),
+    "budget_window": ("BUDGET_WINDOW_SECONDS", "60", _seconds(1, 3600)),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
 }
 
@@ -173,6 +178,11 @@ class Config:
     http_read_timeout: float
     http_call_deadline: float
     http_max_response_bytes: int
+    budget_dexscreener_discovery: int
+    budget_dexscreener_market: int
+    budget_geckoterminal: int
+    budget_goplus: int
+    budget_window: float
     log_level: str
     secret_key_generated: bool = False
 

@@ -12,7 +12,9 @@ from typing import Any
 
 from token_discovery import events
 from token_discovery.autodiscovery import AutoDiscovery
+from token_discovery.budget import Budget, Quote, scan_plan
 from token_discovery.coordination import LocalLease, ScanLease
+from token_discovery.guard import CallGate, ledger_difference
 from token_discovery.records import iso, record_json
 from token_discovery.rescoring import rescore_stored
 from token_discovery.scanning import ScanCancelled, Scanner, ScanState, run_callback
@@ -26,6 +28,21 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class ScanRefused(Exception):
+    """The upstream budget cannot pay for a new scan now."""
+
+    def __init__(self, quote: Quote) -> None:
+        super().__init__("upstream budget cannot pay for this scan now")
+        self.quote = quote
+
+    def answer(self) -> dict[str, Any]:
+        """The refusal as a trigger answer."""
+        quote = self.quote
+        return {"success": False, "status": "refused", "error": str(self), "balance": round(quote.balance, 2),
+                "required": quote.required, "deficit": round(quote.deficit, 2),
+                "retry_after": round(quote.retry_after, 2), "route_class": quote.route_class}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """The knobs of the service, from Config."""
@@ -35,6 +52,7 @@ class ServiceSettings:
     min_interval: float = 30.0
     scan_deadline: float = 120.0
     capacity: int = 200
+    goplus_batch: int = 20
 
 
 class TokenDiscoveryService:
@@ -49,7 +67,10 @@ class TokenDiscoveryService:
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] = time.monotonic,
         lease: ScanLease | None = None,
+        gate: CallGate | None = None,
     ) -> None:
+        self.gate = gate or CallGate(Budget())
+        self._demand = {"triggers_served": 0, "calls_if_each_user_scanned": 0}
         self._scanner, self._store, self._notifier = scanner, store, notifier
         self._lease: ScanLease = lease or LocalLease()
         self.settings, self._clock, self._monotonic = settings, clock, monotonic
@@ -64,7 +85,10 @@ class TokenDiscoveryService:
 
     def trigger_scan(self, max_tokens: int | None = None, chain: str | None = None, wait: float | None = None) -> dict:
         """Join the running scan, reuse a recent result, or start a scan; wait up to `wait` s (None: to the end)."""
-        state, joined, cached = self._claim(max_tokens or self.settings.default_max_tokens, chain)
+        try:
+            state, joined, cached = self._claim(max_tokens or self.settings.default_max_tokens, chain)
+        except ScanRefused as refused:
+            return refused.answer()
         if cached:
             return self._answer(state, joined=False, cached=True)
         limit = self.settings.scan_deadline if wait is None else min(wait, self.settings.scan_deadline)
@@ -94,10 +118,17 @@ class TokenDiscoveryService:
             cluster_last = self._cluster_result(max_tokens, chain)
             if cluster_last is not None:
                 return cluster_last, False, True
+            self._check_budget(max_tokens)
             state = self._start_or_follow(max_tokens, chain)
         runner = self._run_remote if state.remote else self._run
         threading.Thread(target=runner, args=(state,), name=f"scan-{state.scan_id}", daemon=True).start()
         return state, state.remote, False
+
+    def _check_budget(self, max_tokens: int) -> None:
+        """Refuse a new scan that the upstream budget cannot pay for now (joins and cached answers are free)."""
+        quote = self.gate.budget.quote(scan_plan(max_tokens, self.settings.goplus_batch))
+        if not quote.affordable:
+            raise ScanRefused(quote)
 
     def _start_or_follow(self, max_tokens: int, chain: str | None) -> ScanState:
         """A new scan if this process gets the cluster lease, else a follower of the scan that holds it."""
@@ -164,8 +195,9 @@ class TokenDiscoveryService:
 
     def _run(self, state: ScanState) -> None:
         """The scan thread: run the pipeline and publish the outcome unless the scan was abandoned."""
+        before = self.gate.ledger.snapshot()
         try:
-            result, error = self._scanner.run(state), None
+            result, error = self._metered(self._scanner.run(state), before), None
         except ScanCancelled:
             return
         except Exception as exc:  # a failed scan must never kill the service
@@ -175,6 +207,11 @@ class TokenDiscoveryService:
             if state.finished.is_set():
                 return
             self._finish(state, result, error)
+
+    def _metered(self, result: dict[str, Any], before: dict[str, dict[str, int]]) -> dict[str, Any]:
+        """The scan result with what it cost upstream, from the guard's ledger."""
+        upstream = ledger_difference(self.gate.ledger.snapshot(), before)
+        return {**result, "upstream": upstream, "upstream_calls": upstream["total_calls"]}
 
     def _finish(self, state: ScanState, result: dict[str, Any] | None, error: str | None) -> None:
         """Record the outcome, wake the waiters, tell everyone (call under the lock)."""
@@ -222,8 +259,11 @@ class TokenDiscoveryService:
             log.exception("could not release the scan lease of %s", state.scan_id)
 
     def _answer(self, state: ScanState, joined: bool, cached: bool) -> dict[str, Any]:
-        """What a trigger gets back once the scan is over."""
+        """What a trigger gets back once the scan is over; each answer counts toward the demand served."""
         result = dict(state.result or {})
+        with self._lock:
+            self._demand["triggers_served"] += 1
+            self._demand["calls_if_each_user_scanned"] += int(result.get("upstream_calls") or 0)
         result.update(joined=joined, cached=cached, total_scans=self._total_scans())
         return result
 
@@ -286,7 +326,17 @@ class TokenDiscoveryService:
             "auto_discovery_active": self.auto.active,
             "database_usage": f"{stored}/{self.settings.capacity}",
             "database_usage_percent": round(100.0 * stored / self.settings.capacity, 1),
+            "upstream": self.upstream_usage(),
         }
+
+    def upstream_usage(self) -> dict[str, Any]:
+        """Calls made, refused and rate-limited per route; the budget; and what N users alone would have cost."""
+        ledger = self.gate.ledger.snapshot()
+        with self._lock:
+            demand = dict(self._demand)
+        made = sum(ledger["calls"].values())
+        saved = max(0, demand["calls_if_each_user_scanned"] - made)
+        return {**ledger, "total_calls": made, **demand, "calls_saved": saved, **self.gate.health()}
 
     def replay(self, last_seq: int, join: Callable[[], None], send: Callable[[dict[str, Any]], None]) -> int:
         """Join the room and send every stored token above last_seq, with no gap and no duplicate."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, Response, request
 
 from token_discovery.api.auth import require_admin
@@ -21,11 +23,23 @@ def trigger() -> Answer:
     wanted_chain = chain(body.get("chain"))
     app = services()
     result = app.service.trigger_scan(max_tokens, wanted_chain, wait=app.config.trigger_wait)
+    if result.get("status") == "refused":
+        return refused(result)
     if result.get("status") == "running":
         return ok(202, **{k: v for k, v in result.items() if k != "success"})
     if not result.get("success"):
         return fail(502, result.get("error") or "scan failed", scan_id=result.get("scan_id"))
     return ok(200, **{k: v for k, v in result.items() if k != "success"})
+
+
+def refused(result: dict) -> Answer:
+    """429 with the budget figures, in the body and in headers."""
+    body, code = fail(429, result["error"], balance=result["balance"], required=result["required"],
+                      deficit=result["deficit"])  # fmt: skip
+    body.headers["Retry-After"] = str(max(1, math.ceil(result["retry_after"])))
+    body.headers["X-Token-Balance"] = str(result["balance"])
+    body.headers["X-Token-Required"] = str(result["required"])
+    return body, code
 
 
 @bp.get("/scan")

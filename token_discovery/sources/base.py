@@ -28,6 +28,10 @@ class RateLimited(SourceError):
         self.retry_after = retry_after
 
 
+class BudgetRefused(RateLimited):
+    """Our own budget could not pay for the call, so it was never sent."""
+
+
 class BadPayload(SourceError):
     """The upstream answered, but not with the JSON shape it documents, or too much of it."""
 

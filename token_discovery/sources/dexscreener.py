@@ -11,7 +11,7 @@ from token_discovery.models import WINDOWS, Batch, Candidate, MarketData, TxnCou
 from token_discovery.sources.base import BadPayload
 from token_discovery.sources.chains import Chain, chain_by_slug, normalize_address, valid_address
 from token_discovery.sources.feeds import Feed, parse_each
-from token_discovery.sources.http import HttpLimits, get_json
+from token_discovery.sources.http import DIRECT, Gate, HttpLimits, get_json
 from token_discovery.sources.parsing import (
     DESCRIPTION_MAX,
     NAME_MAX,
@@ -143,14 +143,15 @@ class DexScreenerSource:
 
     max_batch = MAX_ADDRESSES
 
-    def __init__(self, session: requests.Session, base_url: str, limits: HttpLimits) -> None:
-        self._session = session
+    def __init__(self, session: requests.Session, base_url: str, limits: HttpLimits, gate: Gate = DIRECT) -> None:
+        self._session, self._gate = session, gate
         self._base = base_url.rstrip("/")
         self._limits = limits
 
     def _get_list(self, path: str, route: str) -> list[Any]:
         """GET a path whose documented answer is a JSON array."""
-        body = get_json(self._session, f"{self._base}{path}", route, self._limits).body
+        url = f"{self._base}{path}"
+        body = self._gate.call(route, lambda: get_json(self._session, url, route, self._limits).body)
         if not isinstance(body, list):
             raise BadPayload(route, f"expected a JSON array, got {type(body).__name__}")
         return body

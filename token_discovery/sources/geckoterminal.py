@@ -16,7 +16,7 @@ from token_discovery.sources.chains import (
     valid_address,
 )
 from token_discovery.sources.feeds import Feed, parse_each
-from token_discovery.sources.http import HttpLimits, get_json
+from token_discovery.sources.http import DIRECT, Gate, HttpLimits, get_json
 from token_discovery.sources.parsing import (
     NAME_MAX,
     SYMBOL_MAX,
@@ -122,16 +122,21 @@ def parse_candle(item: Any) -> Candle | None:
 class GeckoTerminalSource:
     """Client of the public GeckoTerminal API over an injected requests.Session."""
 
-    def __init__(self, session: requests.Session, base_url: str, limits: HttpLimits) -> None:
-        self._session = session
+    def __init__(self, session: requests.Session, base_url: str, limits: HttpLimits, gate: Gate = DIRECT) -> None:
+        self._session, self._gate = session, gate
         self._base = base_url.rstrip("/")
         self._limits = limits
 
     def _get(self, path: str, route: str, params: Mapping[str, str]) -> Mapping[str, Any]:
         """GET a JSON:API document and raise for errors reported in its body."""
-        body = get_json(self._session, f"{self._base}{path}", route, self._limits, params=params).body
-        check_status(route, body)
-        return body
+        url = f"{self._base}{path}"
+
+        def send() -> Mapping[str, Any]:
+            body = get_json(self._session, url, route, self._limits, params=params).body
+            check_status(route, body)
+            return body
+
+        return self._gate.call(route, send)
 
     def new_pools(self, chain: str | None = None, page: int = 1) -> Batch[Candidate]:
         """Pools created in the last 48 h, newest first, on one chain or on every network."""

@@ -10,7 +10,7 @@ import requests
 from token_discovery.models import SECURITY_FLAGS, Batch, Holder, SecurityReport
 from token_discovery.sources.base import BadPayload, RateLimited, RequestRejected, SourceUnavailable
 from token_discovery.sources.chains import Chain, chain_by_slug, normalize_address, valid_address
-from token_discovery.sources.http import HttpLimits, get_json
+from token_discovery.sources.http import DIRECT, Gate, HttpLimits, get_json
 from token_discovery.sources.parsing import (
     Malformed,
     clean_text,
@@ -182,7 +182,9 @@ class GoPlusSecurity:
         limits: HttpLimits,
         batch_size: int = 20,
         access_token: str = "",
+        gate: Gate = DIRECT,
     ) -> None:
+        self._gate = gate
         self._session = session
         self._base = base_url.rstrip("/")
         self._limits = limits
@@ -194,8 +196,13 @@ class GoPlusSecurity:
         route = EVM_ROUTE if spec.evm else SOLANA_ROUTE
         path = f"/token_security/{spec.goplus_id}" if spec.evm else "/solana/token_security"
         params = {"contract_addresses": ",".join(addresses)}
-        response = get_json(self._session, f"{self._base}{path}", route, self._limits, params, self._auth)
-        result = check_envelope(route, response.body)
+        url = f"{self._base}{path}"
+
+        def send() -> Mapping[str, Any]:
+            response = get_json(self._session, url, route, self._limits, params, self._auth)
+            return check_envelope(route, response.body)
+
+        result = self._gate.call(route, send)
         return {normalize_address(spec, key): value for key, value in result.items() if isinstance(key, str)}
 
     def token_security(self, chain: str, addresses: Sequence[str]) -> Batch[SecurityReport]:

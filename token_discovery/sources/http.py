@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import requests
 import urllib3
@@ -46,6 +46,28 @@ class JsonResponse:
     status: int
     headers: Mapping[str, str]
     body: Any
+
+
+T = TypeVar("T")
+
+
+class Gate(Protocol):
+    """What every upstream call passes through (budget, breaker, retries); see token_discovery.guard."""
+
+    def call(self, route: str, send: Callable[[], T]) -> T:
+        """Make the call, or refuse it."""
+        ...
+
+
+class DirectGate:
+    """No guard: the call goes straight out (tests of the clients alone)."""
+
+    def call(self, route: str, send: Callable[[], T]) -> T:
+        """Make the call."""
+        return send()
+
+
+DIRECT = DirectGate()
 
 
 def new_session() -> requests.Session:

@@ -1,0 +1,172 @@
+"""The upstream budget: a token bucket per route class, reserve before every call, cooldowns after a 429."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+# Route -> the class whose published limit it shares.
+ROUTE_CLASS = {
+    "dexscreener.token_profiles": "dexscreener.discovery",
+    "dexscreener.token_boosts": "dexscreener.discovery",
+    "dexscreener.tokens": "dexscreener.market",
+    "geckoterminal.new_pools": "geckoterminal",
+    "geckoterminal.ohlcv": "geckoterminal",
+    "goplus.token_security": "goplus",
+    "goplus.solana_token_security": "goplus",
+}
+# Calls a minute, as published (GoPlus: the community-reported free-tier ceiling).
+PUBLISHED_LIMITS = {"dexscreener.discovery": 60, "dexscreener.market": 300, "geckoterminal": 30, "goplus": 30}
+DEFAULT_COOLDOWN = 60.0
+COOLDOWN_RANGE = (1.0, 900.0)
+
+
+def scan_plan(max_tokens: int, goplus_batch: int) -> dict[str, float]:
+    """The fewest calls a scan of `max_tokens` tokens can cost, per route class (one chain, no candles)."""
+    return {
+        "dexscreener.discovery": 2,
+        "geckoterminal": 1,
+        "dexscreener.market": math.ceil(max_tokens / 30),
+        "goplus": math.ceil(max_tokens / goplus_batch),
+    }
+
+
+class BudgetExhausted(Exception):
+    """The budget cannot pay for a call now; nothing was sent."""
+
+    def __init__(self, route_class: str, balance: float, required: float, retry_after: float) -> None:
+        super().__init__(f"{route_class}: budget {balance:.1f} < {required:.1f}, retry in {retry_after:.1f}s")
+        self.route_class, self.balance, self.required, self.retry_after = route_class, balance, required, retry_after
+
+
+def clamp_cooldown(retry_after: float | None) -> float:
+    """A sane cooldown from an upstream Retry-After: the default when missing or absurd, else clamped."""
+    if retry_after is None or not math.isfinite(retry_after) or retry_after < 0:
+        return DEFAULT_COOLDOWN
+    low, high = COOLDOWN_RANGE
+    return min(high, max(low, retry_after))
+
+
+class TokenBucket:
+    """`capacity` tokens refilled evenly over `window` seconds; a cooldown empties it until a moment."""
+
+    def __init__(self, capacity: int, window: float, clock: Callable[[], float]) -> None:
+        self.capacity, self.rate, self._clock = float(capacity), capacity / window, clock
+        self._tokens, self._updated, self._cooldown_until = float(capacity), clock(), 0.0
+        self._probe_due = False
+        self._lock = threading.Lock()
+
+    def _refill(self, now: float) -> None:
+        """Add what accrued since the last look, never during a cooldown (call under the lock)."""
+        start = max(self._updated, self._cooldown_until)
+        if now > start:
+            self._tokens = min(self.capacity, self._tokens + (now - start) * self.rate)
+        if self._probe_due and now >= self._cooldown_until:
+            self._tokens, self._probe_due = max(self._tokens, 1.0), False  # one probe when the cooldown ends
+        self._updated = max(self._updated, now)
+
+    def try_take(self, cost: float) -> float:
+        """Take `cost` tokens: 0.0 when taken, else the seconds until they would be there."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            if now >= self._cooldown_until and self._tokens >= cost:
+                self._tokens -= cost
+                return 0.0
+            wait = max(0.0, self._cooldown_until - now)
+            return wait + max(0.0, cost - self._tokens) / self.rate
+
+    def refund(self, cost: float) -> None:
+        """Give back tokens for a call that never left."""
+        with self._lock:
+            self._tokens = min(self.capacity, self._tokens + cost)
+
+    def cool_down(self, seconds: float) -> None:
+        """Empty the bucket; nothing refills and nothing is taken for `seconds`."""
+        with self._lock:
+            now = self._clock()
+            self._tokens, self._updated, self._probe_due = 0.0, now, True
+            self._cooldown_until = max(self._cooldown_until, now + seconds)
+
+    def sync(self, remaining: float) -> None:
+        """Trust the upstream's own count when it gives one (never raise the balance above it)."""
+        with self._lock:
+            self._refill(self._clock())
+            self._tokens = max(0.0, min(self._tokens, remaining))
+
+    def state(self) -> dict[str, float]:
+        """Balance, capacity and the cooldown left."""
+        with self._lock:
+            now = self._clock()
+            self._refill(now)
+            return {"balance": round(self._tokens, 2), "capacity": self.capacity,
+                    "cooldown_seconds": round(max(0.0, self._cooldown_until - now), 2)}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Whether a plan of calls is affordable now, and by how much it is not."""
+
+    affordable: bool
+    balance: float
+    required: float
+    retry_after: float
+    route_class: str | None = None
+
+    @property
+    def deficit(self) -> float:
+        """Tokens missing."""
+        return max(0.0, self.required - self.balance)
+
+
+class Budget:
+    """One bucket per route class; every upstream call is paid for before it is made."""
+
+    def __init__(
+        self, limits: Mapping[str, int] | None = None, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        limits = {**PUBLISHED_LIMITS, **(limits or {})}
+        self.buckets = {name: TokenBucket(limit, window, clock) for name, limit in limits.items()}
+
+    def bucket(self, route: str) -> TokenBucket:
+        """The bucket a route draws from."""
+        return self.buckets[ROUTE_CLASS[route]]
+
+    def reserve(self, route: str, cost: float = 1.0) -> None:
+        """Pay for a call now, or raise BudgetExhausted without calling."""
+        bucket = self.bucket(route)
+        wait = bucket.try_take(cost)
+        if wait > 0:
+            raise BudgetExhausted(ROUTE_CLASS[route], bucket.state()["balance"], cost, wait)
+
+    def refund(self, route: str, cost: float = 1.0) -> None:
+        """A reserved call was not sent."""
+        self.bucket(route).refund(cost)
+
+    def rate_limited(self, route: str, retry_after: float | None) -> float:
+        """The upstream said "too many": empty the route's class until the clamped Retry-After."""
+        seconds = clamp_cooldown(retry_after)
+        self.bucket(route).cool_down(seconds)
+        return seconds
+
+    def quote(self, plan: Mapping[str, float]) -> Quote:
+        """Can the classes of `plan` ({route class: calls}) pay for it right now? The worst class answers."""
+        worst = Quote(True, 0.0, 0.0, 0.0)
+        for name, cost in plan.items():
+            state = self.buckets[name].state()
+            if cost <= 0:
+                continue
+            short = state["cooldown_seconds"] > 0 or state["balance"] < cost
+            if short:
+                wait = state["cooldown_seconds"] + max(0.0, cost - state["balance"]) / self.buckets[name].rate
+                candidate = Quote(False, state["balance"], cost, wait, name)
+                if worst.affordable or candidate.retry_after > worst.retry_after:
+                    worst = candidate
+        return worst
+
+    def snapshot(self) -> dict[str, dict[str, float]]:
+        """Every bucket's state."""
+        return {name: bucket.state() for name, bucket in self.buckets.items()}

@@ -1,0 +1,164 @@
+"""Every upstream call goes through the guard: circuit breaker, budget, bounded retries, and the ledger."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from token_discovery.budget import Budget, BudgetExhausted
+from token_discovery.sources.base import BudgetRefused, RateLimited, SourceUnavailable
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_RETRIES = 2
+BACKOFF_BASE = 0.25
+BREAKER_THRESHOLD = 5
+BREAKER_RESET = 30.0
+
+
+class CircuitBreaker:
+    """Opens after consecutive failures of one upstream; after a pause, lets one probe through."""
+
+    def __init__(
+        self, clock: Callable[[], float], threshold: int = BREAKER_THRESHOLD, reset: float = BREAKER_RESET
+    ) -> None:
+        self._clock, self._threshold, self._reset = clock, threshold, reset
+        self._failures, self._probing = 0, False
+        self._opened_at: float | None = None
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        """Whether a call may go out now (one probe at a time once the pause is over)."""
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._clock() - self._opened_at < self._reset or self._probing:
+                return False
+            self._probing = True
+            return True
+
+    def record(self, ok: bool) -> None:
+        """Count a success (closes) or a failure (opens after the threshold, or after a failed probe)."""
+        with self._lock:
+            self._probing = False
+            if ok:
+                self._failures, self._opened_at = 0, None
+                return
+            self._failures += 1
+            if self._failures >= self._threshold or self._opened_at is not None:
+                self._opened_at = self._clock()
+
+    def release_probe(self) -> None:
+        """The probe was not sent after all: let the next call probe."""
+        with self._lock:
+            self._probing = False
+
+    def state(self) -> str:
+        """closed, open or half-open."""
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            return "half-open" if self._clock() - self._opened_at >= self._reset else "open"
+
+
+class CallLedger:
+    """Counts of what the guard let through, and why it did not."""
+
+    KINDS = ("calls", "rate_limited", "refused", "retries", "failures")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, Counter[str]] = {kind: Counter() for kind in self.KINDS}
+
+    def add(self, kind: str, route: str) -> None:
+        """Count one event on a route."""
+        with self._lock:
+            self._counts[kind][route] += 1
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """A copy of every counter."""
+        with self._lock:
+            return {kind: dict(counter) for kind, counter in self._counts.items()}
+
+
+def ledger_difference(after: dict[str, dict[str, int]], before: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """What happened between two snapshots, with totals."""
+    result: dict[str, Any] = {}
+    for kind, counts in after.items():
+        moved = {route: n - before.get(kind, {}).get(route, 0) for route, n in counts.items()}
+        result[kind] = {route: n for route, n in moved.items() if n}
+        result[f"total_{kind}"] = sum(result[kind].values())
+    return result
+
+
+class CallGate:
+    """Guards calls: breaker first, then the budget, then the call; retries only transient failures."""
+
+    def __init__(
+        self, budget: Budget, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.budget, self.ledger, self._clock, self._sleep = budget, CallLedger(), clock, sleep
+        self.breakers: dict[str, CircuitBreaker] = {}
+        self._lock = threading.Lock()
+
+    def breaker(self, route: str) -> CircuitBreaker:
+        """The breaker of the upstream a route belongs to."""
+        upstream = route.split(".", 1)[0]
+        with self._lock:
+            return self.breakers.setdefault(upstream, CircuitBreaker(self._clock))
+
+    def call(self, route: str, send: Callable[[], T]) -> T:
+        """Send one idempotent GET, retrying transient failures at most MAX_RETRIES times."""
+        for attempt in range(MAX_RETRIES + 1):
+            try:
+                return self._once(route, send)
+            except SourceUnavailable:
+                if attempt == MAX_RETRIES:
+                    raise
+                self.ledger.add("retries", route)
+                self._sleep(BACKOFF_BASE * 2**attempt * random.uniform(0.5, 1.5))  # noqa: S311 - jitter
+        raise AssertionError("unreachable")
+
+    def _once(self, route: str, send: Callable[[], T]) -> T:
+        """One attempt: refused without sending when the breaker is open or the budget is short."""
+        breaker = self.breaker(route)
+        if not breaker.allow():
+            self.ledger.add("refused", route)
+            raise SourceUnavailable(route, "circuit open after repeated failures")
+        try:
+            self.budget.reserve(route)
+        except BudgetExhausted as short:
+            breaker.release_probe()
+            self.ledger.add("refused", route)
+            raise BudgetRefused(route, short.retry_after, "budget exhausted: call not sent") from None
+        self.ledger.add("calls", route)
+        return self._sent(route, send, breaker)
+
+    def _sent(self, route: str, send: Callable[[], T], breaker: CircuitBreaker) -> T:
+        """Make the paid call and learn from its outcome."""
+        try:
+            result = send()
+        except RateLimited as limited:
+            breaker.record(True)  # the upstream answered: it is up, only busy
+            self.ledger.add("rate_limited", route)
+            cooldown = self.budget.rate_limited(route, limited.retry_after)
+            log.warning("%s rate limited: no call for %.0fs", route, cooldown)
+            raise
+        except SourceUnavailable:
+            breaker.record(False)
+            self.ledger.add("failures", route)
+            raise
+        breaker.record(True)
+        return result
+
+    def health(self) -> dict[str, Any]:
+        """Breakers and buckets, for the health page."""
+        with self._lock:
+            breakers = {name: breaker.state() for name, breaker in self.breakers.items()}
+        return {"breakers": breakers, "budget": self.budget.snapshot()}
