@@ -6,12 +6,12 @@ import pytest
 import requests
 
 from tests.service_support import ManualClock, sim_services
-from token_discovery.budget import Budget
-from token_discovery.guard import CallGate
 from tests.test_api import ADMIN, make_app
 from token_discovery import events
+from token_discovery.budget import Budget
 from token_discovery.changes import describe_changes
 from token_discovery.factory import services_of
+from token_discovery.guard import CallGate
 from token_discovery.simulator import SimulatorServer
 
 

@@ -94,13 +94,12 @@ def test_tokens_seen_again_within_the_ttl_cost_no_upstream_call(simulator: Simul
     assert second["upstream_calls"] == 3 + spent
 
 
-def test_a_hung_upstream_never_holds_the_scan_lock(simulator: SimulatorServer) -> None:
+@pytest.mark.parametrize("mode", ["timeout", "slow"])
+def test_a_hung_upstream_never_holds_the_scan_lock(simulator: SimulatorServer, mode: str) -> None:
     services, notifier = sim_services(simulator, DISCOVERY_SCAN_DEADLINE="5", HTTP_READ_TIMEOUT="30",
                                       HTTP_CALL_DEADLINE="60", DISCOVERY_MIN_INTERVAL="0")  # fmt: skip
     try:
-        requests.post(
-            f"{simulator.url}/_sim/faults", json={"route": "dexscreener.tokens", "mode": "timeout"}, timeout=5
-        )
+        requests.post(f"{simulator.url}/_sim/faults", json={"route": "dexscreener.tokens", "mode": mode}, timeout=5)
         hung = services.service.trigger_scan(max_tokens=5, wait=None)
         assert not hung["success"] and "deadline" in hung["error"]
         assert services.service.current_scan()["status"] == "failed"

@@ -1,0 +1,159 @@
+"""The budget never overspends, never retries hot, and never guesses a balance it cannot know."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.service_support import ManualClock
+from token_discovery.budget import DEFAULT_COOLDOWN, Budget, BudgetExhausted, TokenBucket, clamp_cooldown, scan_plan
+from token_discovery.guard import BREAKER_RESET, BREAKER_THRESHOLD, CallGate, CircuitBreaker
+from token_discovery.sources.base import BadPayload, BudgetRefused, RateLimited, SourceUnavailable
+
+
+def test_twenty_threads_spending_ten_from_a_hundred_exactly_ten_succeed() -> None:
+    clock = ManualClock()
+    bucket = TokenBucket(100, 60.0, clock)
+    results: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(20)
+
+    def spend() -> None:
+        start.wait()
+        outcome = bucket.try_take(10)
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=spend) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(1 for wait in results if wait == 0.0) == 10
+    assert bucket.state()["balance"] == 0.0
+
+
+def test_buckets_refill_at_the_published_rate() -> None:
+    clock = ManualClock()
+    budget = Budget({"goplus": 30}, window=60.0, clock=clock)
+    for _ in range(30):
+        budget.reserve("goplus.token_security")
+    with pytest.raises(BudgetExhausted) as short:
+        budget.reserve("goplus.solana_token_security")  # same class, same bucket
+    assert short.value.retry_after == pytest.approx(2.0)
+    clock.now += 2.0
+    budget.reserve("goplus.token_security")
+
+
+def test_a_rate_limit_empties_the_class_until_retry_after_then_allows_one_probe() -> None:
+    clock = ManualClock()
+    budget = Budget(clock=clock)
+    assert budget.rate_limited("dexscreener.tokens", 20) == 20
+    with pytest.raises(BudgetExhausted):
+        budget.reserve("dexscreener.tokens")
+    clock.now += 19.9
+    with pytest.raises(BudgetExhausted):
+        budget.reserve("dexscreener.tokens")
+    clock.now += 0.2
+    budget.reserve("dexscreener.tokens")  # the probe
+    with pytest.raises(BudgetExhausted):
+        budget.reserve("dexscreener.tokens")  # nothing more until the bucket refills
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, DEFAULT_COOLDOWN), (float("nan"), DEFAULT_COOLDOWN),
+                                                 (-5, DEFAULT_COOLDOWN), (0, 1.0), (30, 30.0), (10**9, 900.0)])  # fmt: skip
+def test_retry_after_is_clamped_with_a_default(given: float | None, expected: float) -> None:
+    assert clamp_cooldown(given) == expected
+
+
+def test_the_upstream_count_can_lower_the_balance_never_raise_it() -> None:
+    bucket = TokenBucket(30, 60.0, ManualClock())
+    bucket.sync(4)
+    assert bucket.state()["balance"] == 4
+    bucket.sync(25)
+    assert bucket.state()["balance"] == 4
+
+
+def test_a_quote_names_the_short_class_and_the_deficit() -> None:
+    budget = Budget({"goplus": 2}, clock=ManualClock())
+    quote = budget.quote(scan_plan(100, 20))
+    assert not quote.affordable and quote.route_class == "goplus"
+    assert (quote.balance, quote.required, quote.deficit) == (2.0, 5, 3.0)
+    assert budget.quote(scan_plan(20, 20)).affordable
+
+
+class FlakyCall:
+    """A call that fails with the given errors, then succeeds."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors, self.calls = list(errors), 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "ok"
+
+
+def gate(clock: ManualClock | None = None, **limits: int) -> CallGate:
+    clock = clock or ManualClock()
+    return CallGate(Budget(limits, clock=clock), clock=clock, sleep=lambda seconds: None)
+
+
+def test_transient_failures_get_at_most_two_retries_each_paid_for() -> None:
+    guard = gate()
+    flaky = FlakyCall(SourceUnavailable("r", "reset"), SourceUnavailable("r", "timeout"))
+    assert guard.call("dexscreener.tokens", flaky) == "ok" and flaky.calls == 3
+    always = FlakyCall(*[SourceUnavailable("r", "5xx")] * 5)
+    with pytest.raises(SourceUnavailable):
+        guard.call("dexscreener.tokens", always)
+    assert always.calls == 3
+    assert guard.ledger.snapshot()["calls"]["dexscreener.tokens"] == 6
+    assert guard.budget.buckets["dexscreener.market"].state()["balance"] == 294
+
+
+def test_a_rate_limit_is_never_retried_and_stops_the_route() -> None:
+    guard = gate()
+    limited = FlakyCall(RateLimited("goplus.token_security", None, "code 4029"))
+    with pytest.raises(RateLimited):
+        guard.call("goplus.token_security", limited)
+    assert limited.calls == 1
+    follow_up = FlakyCall()
+    with pytest.raises(BudgetRefused):
+        guard.call("goplus.solana_token_security", follow_up)
+    assert follow_up.calls == 0  # nothing was sent during the cooldown
+
+
+def test_bad_payloads_are_not_retried() -> None:
+    guard = gate()
+    garbage = FlakyCall(BadPayload("r", "html"))
+    with pytest.raises(BadPayload):
+        guard.call("geckoterminal.new_pools", garbage)
+    assert garbage.calls == 1
+
+
+def test_the_breaker_opens_after_repeated_failures_then_lets_one_probe_through() -> None:
+    clock = ManualClock()
+    breaker = CircuitBreaker(clock)
+    for _ in range(BREAKER_THRESHOLD):
+        assert breaker.allow()
+        breaker.record(False)
+    assert breaker.state() == "open" and not breaker.allow()
+    clock.now += BREAKER_RESET
+    assert breaker.allow() and not breaker.allow()  # one probe at a time
+    breaker.record(True)
+    assert breaker.state() == "closed" and breaker.allow()
+
+
+def test_an_open_breaker_refuses_without_calling_or_paying() -> None:
+    clock = ManualClock()
+    guard = gate(clock)
+    for _ in range(2):
+        with pytest.raises(SourceUnavailable):
+            guard.call("geckoterminal.new_pools", FlakyCall(*[SourceUnavailable("r", "down")] * 3))
+    blocked = FlakyCall()
+    with pytest.raises(SourceUnavailable, match="circuit open"):
+        guard.call("geckoterminal.ohlcv", blocked)
+    assert blocked.calls == 0
+    assert guard.health()["breakers"]["geckoterminal"] == "open"

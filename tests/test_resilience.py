@@ -1,0 +1,134 @@
+"""Fault tests through the simulator: 429 storms, 4029, a store failing mid-scan, and the user-facing 429."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from tests.service_support import ManualClock, sim_config, sim_services
+from tests.test_api import make_app
+from token_discovery import events
+from token_discovery.budget import Budget
+from token_discovery.factory import create_app, services_of
+from token_discovery.guard import CallGate
+from token_discovery.simulator import SimulatorServer
+from token_discovery.store.base import StoreUnavailable
+from token_discovery.store.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.integration
+
+
+def fault(simulator: SimulatorServer, **spec: object) -> None:
+    requests.post(f"{simulator.url}/_sim/faults", json=spec, timeout=5).raise_for_status()
+
+
+def calls(simulator: SimulatorServer) -> dict[str, int]:
+    return requests.get(f"{simulator.url}/_sim/stats", timeout=5).json()["calls"]
+
+
+def test_a_429_storm_silences_the_route_until_retry_after_then_one_probe(simulator: SimulatorServer) -> None:
+    clock = ManualClock()
+    gate = CallGate(Budget(clock=clock), clock=clock, sleep=lambda s: None)
+    services, _ = sim_services(simulator, gate=gate, DISCOVERY_MIN_INTERVAL="0", ANALYSIS_CACHE_TTL="0")
+    try:
+        fault(simulator, route="dexscreener.tokens", mode="429", retry_after=30)
+        first = services.service.trigger_scan(max_tokens=20)
+        assert calls(simulator)["dexscreener.tokens"] == 1  # the storm's first answer stopped the route
+        assert any("429" in error for error in first["errors"])
+        assert {r.risk_level for r in services.store.recent(50)} <= {"unknown", "risky"}  # no market: never safe
+        clock.now += 29
+        services.service.trigger_scan(max_tokens=20)
+        assert calls(simulator)["dexscreener.tokens"] == 1  # still cooling down: not one call
+        clock.now += 2
+        services.service.trigger_scan(max_tokens=20)
+        assert calls(simulator)["dexscreener.tokens"] == 2  # one probe, answered 429 again
+        stats = services.service.get_stats()["upstream"]
+        assert stats["rate_limited"]["dexscreener.tokens"] == 2
+    finally:
+        services.close()
+
+
+def test_goplus_4029_inside_a_200_marks_tokens_pending_and_stops_goplus(simulator: SimulatorServer) -> None:
+    services, notifier = sim_services(simulator)
+    try:
+        fault(simulator, route="goplus.token_security", mode="4029")
+        fault(simulator, route="goplus.solana_token_security", mode="4029")
+        result = services.service.trigger_scan(max_tokens=30)
+        goplus_calls = calls(simulator)["goplus.token_security"] + calls(simulator)["goplus.solana_token_security"]
+        assert goplus_calls == 1  # the first 4029 emptied the GoPlus bucket: later batches were never sent
+        records = services.store.recent(50)
+        assert records and all(r.risk_level != "safe" and not r.complete for r in records)
+        assert result["upstream"]["total_rate_limited"] == 1
+        assert len(notifier.named(events.NEW_TOKEN)) == len(records)
+    finally:
+        services.close()
+
+
+class FlakyStore(SQLiteStore):
+    """An SQLite store whose upserts fail after a while, as a database that goes away mid-scan."""
+
+    def __init__(self, fail_after: int) -> None:
+        super().__init__(":memory:")
+        self.fail_after, self.down = fail_after, True
+
+    def upsert(self, *args, **kwargs):
+        if self.down and self.fail_after <= 0:
+            raise StoreUnavailable("database went away")
+        self.fail_after -= 1
+        return super().upsert(*args, **kwargs)
+
+
+def test_a_store_failing_mid_scan_announces_nothing_unstored_and_recovers(simulator: SimulatorServer) -> None:
+    store = FlakyStore(fail_after=3)
+    services, notifier = sim_services(simulator, store=store, DISCOVERY_MIN_INTERVAL="0")
+    try:
+        failed = services.service.trigger_scan(max_tokens=10)
+        assert not failed["success"] and "database went away" in failed["error"]
+        announced = [p["seq"] for p in notifier.named(events.NEW_TOKEN)]
+        assert announced == [r.seq for r in reversed(store.recent(50))] == [1, 2, 3]
+        store.down = False
+        recovered = services.service.trigger_scan(max_tokens=10)
+        assert recovered["success"] and recovered["tokens_new"] == 10 and store.count() == 13
+    finally:
+        services.close()
+
+
+def test_an_unaffordable_trigger_is_429_with_the_budget_figures(simulator: SimulatorServer) -> None:
+    app = make_app(simulator, BUDGET_GOPLUS_PER_MINUTE="2")
+    try:
+        response = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 100})
+        assert response.status_code == 429
+        body = response.get_json()
+        assert body == {"success": False, "error": body["error"], "balance": 2.0, "required": 5, "deficit": 3.0}
+        assert response.headers["X-Token-Balance"] == "2.0" and response.headers["X-Token-Required"] == "5"
+        assert int(response.headers["Retry-After"]) >= 1
+        assert sum(calls(simulator).values()) == 0  # refused before any upstream call
+        assert app.test_client().post("/api/discovery/trigger", json={"max_tokens": 20}).status_code == 200
+    finally:
+        services_of(app).close()
+
+
+def test_budget_settings_reach_the_running_service(simulator: SimulatorServer) -> None:
+    config = sim_config(simulator, BUDGET_GECKOTERMINAL_PER_MINUTE="12", BUDGET_WINDOW_SECONDS="30")
+    app = create_app(config, store=SQLiteStore(":memory:"), async_mode="threading")
+    try:
+        upstream = app.test_client().get("/api/discovery/stats").get_json()["stats"]["upstream"]
+        assert upstream["budget"]["geckoterminal"]["capacity"] == 12
+        assert upstream["budget"]["goplus"]["capacity"] == 30
+    finally:
+        services_of(app).close()
+
+
+def test_the_ledger_counts_what_every_user_alone_would_have_cost(simulator: SimulatorServer) -> None:
+    services, _ = sim_services(simulator)
+    try:
+        first = services.service.trigger_scan(max_tokens=10)
+        for _ in range(4):
+            assert services.service.trigger_scan(max_tokens=10)["cached"]
+        upstream = services.service.get_stats()["upstream"]
+        assert upstream["total_calls"] == first["upstream_calls"]
+        assert upstream["triggers_served"] == 5
+        assert upstream["calls_if_each_user_scanned"] == 5 * first["upstream_calls"]
+        assert upstream["calls_saved"] == 4 * first["upstream_calls"]
+    finally:
+        services.close()
