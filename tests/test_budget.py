@@ -61,8 +61,11 @@ def test_a_rate_limit_empties_the_class_until_retry_after_then_allows_one_probe(
         budget.reserve("dexscreener.tokens")  # nothing more until the bucket refills
 
 
-@pytest.mark.parametrize(("given", "expected"), [(None, DEFAULT_COOLDOWN), (float("nan"), DEFAULT_COOLDOWN),
-                                                 (-5, DEFAULT_COOLDOWN), (0, 1.0), (30, 30.0), (10**9, 900.0)])  # fmt: skip
+COOLDOWNS = [(None, DEFAULT_COOLDOWN), (float("nan"), DEFAULT_COOLDOWN), (-5, DEFAULT_COOLDOWN),
+             (0, 1.0), (30, 30.0), (10**9, 900.0)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("given", "expected"), COOLDOWNS)
 def test_retry_after_is_clamped_with_a_default(given: float | None, expected: float) -> None:
     assert clamp_cooldown(given) == expected
 
