@@ -34,16 +34,28 @@ def test_twenty_threads_spending_ten_from_a_hundred_exactly_ten_succeed() -> Non
     assert bucket.state()["balance"] == 0.0
 
 
-def test_buckets_refill_at_the_published_rate() -> None:
+def test_buckets_give_tokens_back_one_window_after_they_were_spent() -> None:
     clock = ManualClock()
     budget = Budget({"goplus": 30}, window=60.0, clock=clock)
     for _ in range(30):
         budget.reserve("goplus.token_security")
     with pytest.raises(BudgetExhausted) as short:
         budget.reserve("goplus.solana_token_security")  # same class, same bucket
-    assert short.value.retry_after == pytest.approx(2.0)
-    clock.now += 2.0
+    assert short.value.retry_after == pytest.approx(60.0)  # spent tokens come back one window later
+    clock.now += 60.0
     budget.reserve("goplus.token_security")
+
+
+def test_no_window_ever_holds_more_calls_than_the_limit() -> None:
+    clock = ManualClock()
+    bucket = TokenBucket(30, 60.0, clock)
+    sent: list[float] = []
+    for _ in range(2000):
+        if bucket.try_take(1) == 0.0:
+            sent.append(clock.now)
+        clock.now += 0.37
+    assert len(sent) > 200
+    assert max(sum(1 for t in sent if start <= t < start + 60.0) for start in sent) == 30
 
 
 def test_a_rate_limit_empties_the_class_until_retry_after_then_allows_one_probe() -> None:
@@ -58,7 +70,9 @@ def test_a_rate_limit_empties_the_class_until_retry_after_then_allows_one_probe(
     clock.now += 0.2
     budget.reserve("dexscreener.tokens")  # the probe
     with pytest.raises(BudgetExhausted):
-        budget.reserve("dexscreener.tokens")  # nothing more until the bucket refills
+        budget.reserve("dexscreener.tokens")  # nothing more until the probe is answered
+    budget.succeeded("dexscreener.tokens")
+    budget.reserve("dexscreener.tokens")
 
 
 COOLDOWNS = [(None, DEFAULT_COOLDOWN), (float("nan"), DEFAULT_COOLDOWN), (-5, DEFAULT_COOLDOWN),
@@ -73,6 +87,8 @@ def test_retry_after_is_clamped_with_a_default(given: float | None, expected: fl
 def test_the_upstream_count_can_lower_the_balance_never_raise_it() -> None:
     bucket = TokenBucket(30, 60.0, ManualClock())
     bucket.sync(4)
+    assert bucket.try_take(1) == 0.0
+    bucket.refund(1)
     assert bucket.state()["balance"] == 4
     bucket.sync(25)
     assert bucket.state()["balance"] == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -51,59 +52,88 @@ def clamp_cooldown(retry_after: float | None) -> float:
 
 
 class TokenBucket:
-    """`capacity` tokens refilled evenly over `window` seconds; a cooldown empties it until a moment."""
+    """`capacity` tokens; a spent token comes back one `window` later, so no window ever holds more calls.
+
+    After a cooldown (an upstream "too many"), one probe may go out; the rest wait until it succeeds.
+    """
 
     def __init__(self, capacity: int, window: float, clock: Callable[[], float]) -> None:
-        self.capacity, self.rate, self._clock = float(capacity), capacity / window, clock
-        self._tokens, self._updated, self._cooldown_until = float(capacity), clock(), 0.0
-        self._probe_due = False
+        self.capacity, self.window, self.rate, self._clock = float(capacity), window, capacity / window, clock
+        self._spent: deque[list[float]] = deque()  # [when, cost], oldest first
+        self._cooldown_until, self._probe = 0.0, "none"  # probe: none, due, out
         self._lock = threading.Lock()
 
-    def _refill(self, now: float) -> None:
-        """Add what accrued since the last look, never during a cooldown (call under the lock)."""
-        start = max(self._updated, self._cooldown_until)
-        if now > start:
-            self._tokens = min(self.capacity, self._tokens + (now - start) * self.rate)
-        if self._probe_due and now >= self._cooldown_until:
-            self._tokens, self._probe_due = max(self._tokens, 1.0), False  # one probe when the cooldown ends
-        self._updated = max(self._updated, now)
+    def _balance(self, now: float) -> float:
+        """Tokens available now (call under the lock)."""
+        while self._spent and self._spent[0][0] <= now - self.window:
+            self._spent.popleft()
+        return self.capacity - sum(cost for _, cost in self._spent)
+
+    def _wait(self, now: float, cost: float) -> float:
+        """Seconds until `cost` tokens are back (call under the lock)."""
+        missing, wait = cost - self._balance(now), 0.0
+        for when, spent in self._spent:
+            if missing <= 0:
+                break
+            missing, wait = missing - spent, when + self.window - now
+        return max(wait, 1.0 / self.rate) if missing > 0 else max(0.0, wait)
 
     def try_take(self, cost: float) -> float:
         """Take `cost` tokens: 0.0 when taken, else the seconds until they would be there."""
         with self._lock:
             now = self._clock()
-            self._refill(now)
-            if now >= self._cooldown_until and self._tokens >= cost:
-                self._tokens -= cost
-                return 0.0
-            wait = max(0.0, self._cooldown_until - now)
-            return wait + max(0.0, cost - self._tokens) / self.rate
+            if now < self._cooldown_until:
+                return self._cooldown_until - now
+            if self._probe == "out":
+                return 1.0  # waiting for the probe's answer
+            if self._balance(now) < cost:
+                return self._wait(now, cost)
+            self._spent.append([now, cost])
+            if self._probe == "due":
+                self._probe = "out"
+            return 0.0
+
+    def wait_for(self, cost: float) -> float:
+        """Seconds until `cost` tokens are back."""
+        with self._lock:
+            return self._wait(self._clock(), cost)
 
     def refund(self, cost: float) -> None:
-        """Give back tokens for a call that never left."""
+        """Give back the tokens of a call that never left."""
         with self._lock:
-            self._tokens = min(self.capacity, self._tokens + cost)
+            if self._spent:
+                self._spent[-1][1] = max(0.0, self._spent[-1][1] - cost)
+            if self._probe == "out":
+                self._probe = "due"
+
+    def succeeded(self) -> None:
+        """A call was answered normally: a pending probe is over, traffic resumes."""
+        with self._lock:
+            if self._probe == "out":
+                self._probe = "none"
 
     def cool_down(self, seconds: float) -> None:
-        """Empty the bucket; nothing refills and nothing is taken for `seconds`."""
+        """Nothing is taken for `seconds`; then one probe."""
         with self._lock:
             now = self._clock()
-            self._tokens, self._updated, self._probe_due = 0.0, now, True
             self._cooldown_until = max(self._cooldown_until, now + seconds)
+            self._probe = "due"
 
     def sync(self, remaining: float) -> None:
-        """Trust the upstream's own count when it gives one (never raise the balance above it)."""
+        """Trust the upstream's own count when it gives one (it can lower our balance, never raise it)."""
         with self._lock:
-            self._refill(self._clock())
-            self._tokens = max(0.0, min(self._tokens, remaining))
+            now = self._clock()
+            excess = self._balance(now) - max(0.0, remaining)
+            if excess > 0:
+                self._spent.append([now, excess])
 
     def state(self) -> dict[str, float]:
         """Balance, capacity and the cooldown left."""
         with self._lock:
             now = self._clock()
-            self._refill(now)
-            return {"balance": round(self._tokens, 2), "capacity": self.capacity,
-                    "cooldown_seconds": round(max(0.0, self._cooldown_until - now), 2)}  # fmt: skip
+            cooling = max(0.0, self._cooldown_until - now)
+            balance = 0.0 if cooling else self._balance(now)
+            return {"balance": round(balance, 2), "capacity": self.capacity, "cooldown_seconds": round(cooling, 2)}
 
 
 @dataclass(frozen=True)
@@ -146,6 +176,10 @@ class Budget:
         """A reserved call was not sent."""
         self.bucket(route).refund(cost)
 
+    def succeeded(self, route: str) -> None:
+        """A call on a route was answered normally."""
+        self.bucket(route).succeeded()
+
     def rate_limited(self, route: str, retry_after: float | None) -> float:
         """The upstream said "too many": empty the route's class until the clamped Retry-After."""
         seconds = clamp_cooldown(retry_after)
@@ -161,7 +195,7 @@ class Budget:
                 continue
             short = state["cooldown_seconds"] > 0 or state["balance"] < cost
             if short:
-                wait = state["cooldown_seconds"] + max(0.0, cost - state["balance"]) / self.buckets[name].rate
+                wait = state["cooldown_seconds"] or self.buckets[name].wait_for(cost)
                 candidate = Quote(False, state["balance"], cost, wait, name)
                 if worst.affordable or candidate.retry_after > worst.retry_after:
                     worst = candidate

@@ -152,9 +152,11 @@ class CallGate:
             raise
         except SourceUnavailable:
             breaker.record(False)
+            self.budget.succeeded(route)  # a failure is not a rate limit: a probe's answer came back
             self.ledger.add("failures", route)
             raise
         breaker.record(True)
+        self.budget.succeeded(route)
         return result
 
     def health(self) -> dict[str, Any]:
