@@ -22,6 +22,7 @@ ROUTE_CLASS = {
 # Calls a minute, as published (GoPlus: the community-reported free-tier ceiling).
 PUBLISHED_LIMITS = {"dexscreener.discovery": 60, "dexscreener.market": 300, "geckoterminal": 30, "goplus": 30}
 DEFAULT_COOLDOWN = 60.0
+RETURN_MARGIN = 0.02
 COOLDOWN_RANGE = (1.0, 900.0)
 
 
@@ -58,7 +59,10 @@ class TokenBucket:
     """
 
     def __init__(self, capacity: int, window: float, clock: Callable[[], float]) -> None:
-        self.capacity, self.window, self.rate, self._clock = float(capacity), window, capacity / window, clock
+        self.capacity, self.rate, self._clock = float(capacity), capacity / window, clock
+        # Tokens come back a little after the window, so jitter in delivery never lands a call in the
+        # upstream's previous window.
+        self.window = window + min(1.0, window * RETURN_MARGIN)
         self._spent: deque[list[float]] = deque()  # [when, cost], oldest first
         self._cooldown_until, self._probe = 0.0, "none"  # probe: none, due, out
         self._lock = threading.Lock()
