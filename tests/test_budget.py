@@ -176,3 +176,24 @@ def test_an_open_breaker_refuses_without_calling_or_paying() -> None:
         guard.call("geckoterminal.ohlcv", blocked)
     assert blocked.calls == 0
     assert guard.health()["breakers"]["geckoterminal"] == "open"
+
+
+def test_the_upstreams_own_remaining_count_lowers_the_budget() -> None:
+    from tests.support import FAST_LIMITS, always, fake_session
+    from token_discovery.sources import DexScreenerSource
+
+    guard = gate()
+    session, _ = fake_session(always(200, [], {"X-RateLimit-Remaining": "3"}))
+    DexScreenerSource(session, "https://x.test", FAST_LIMITS, guard).latest_profiles()
+    assert guard.budget.buckets["dexscreener.discovery"].state()["balance"] == 3
+
+
+def test_every_route_has_a_cost_and_each_call_pays_it() -> None:
+    from token_discovery.budget import CALL_COSTS, ROUTE_CLASS
+
+    assert set(CALL_COSTS) == set(ROUTE_CLASS)
+    guard = gate()
+    for route in ROUTE_CLASS:
+        guard.call(route, FlakyCall())
+    balances = {name: bucket.state()["balance"] for name, bucket in guard.budget.buckets.items()}
+    assert balances == {"dexscreener.discovery": 58, "dexscreener.market": 299, "geckoterminal": 28, "goplus": 28}

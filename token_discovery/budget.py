@@ -19,6 +19,9 @@ ROUTE_CLASS = {
     "goplus.token_security": "goplus",
     "goplus.solana_token_security": "goplus",
 }
+# The cost registry: what one call on each route costs, in tokens of its class. Every public limit we know
+# counts requests, whatever their size (a 30-address tokens/v1 call costs what a 1-address one does).
+CALL_COSTS = dict.fromkeys(ROUTE_CLASS, 1.0)
 # Calls a minute, as published (GoPlus: the community-reported free-tier ceiling).
 PUBLISHED_LIMITS = {"dexscreener.discovery": 60, "dexscreener.market": 300, "geckoterminal": 30, "goplus": 30}
 DEFAULT_COOLDOWN = 60.0

@@ -7,16 +7,17 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from token_discovery.budget import Budget, BudgetExhausted
+from token_discovery.budget import CALL_COSTS, Budget, BudgetExhausted
 from token_discovery.sources.base import BudgetRefused, RateLimited, SourceUnavailable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_RETRIES = 2
+REMAINING_HEADER = "X-RateLimit-Remaining"
 BACKOFF_BASE = 0.25
 BREAKER_THRESHOLD = 5
 BREAKER_RESET = 30.0
@@ -132,7 +133,7 @@ class CallGate:
             self.ledger.add("refused", route)
             raise SourceUnavailable(route, "circuit open after repeated failures")
         try:
-            self.budget.reserve(route)
+            self.budget.reserve(route, CALL_COSTS[route])
         except BudgetExhausted as short:
             breaker.release_probe()
             self.ledger.add("refused", route)
@@ -158,6 +159,16 @@ class CallGate:
         breaker.record(True)
         self.budget.succeeded(route)
         return result
+
+    def observe(self, route: str, headers: Mapping[str, str]) -> None:
+        """When the upstream says how many calls it has left, the budget believes the lower of the two."""
+        raw = headers.get(REMAINING_HEADER)
+        try:
+            remaining = float(raw) if raw is not None else None
+        except ValueError:
+            remaining = None
+        if remaining is not None and remaining >= 0:
+            self.budget.bucket(route).sync(remaining)
 
     def health(self) -> dict[str, Any]:
         """Breakers and buckets, for the health page."""

@@ -151,7 +151,9 @@ class DexScreenerSource:
     def _get_list(self, path: str, route: str) -> list[Any]:
         """GET a path whose documented answer is a JSON array."""
         url = f"{self._base}{path}"
-        body = self._gate.call(route, lambda: get_json(self._session, url, route, self._limits).body)
+        body = self._gate.call(
+            route, lambda: get_json(self._session, url, route, self._limits, observe=self._gate.observe).body
+        )
         if not isinstance(body, list):
             raise BadPayload(route, f"expected a JSON array, got {type(body).__name__}")
         return body

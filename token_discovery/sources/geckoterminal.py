@@ -132,7 +132,7 @@ class GeckoTerminalSource:
         url = f"{self._base}{path}"
 
         def send() -> Mapping[str, Any]:
-            body = get_json(self._session, url, route, self._limits, params=params).body
+            body = get_json(self._session, url, route, self._limits, params=params, observe=self._gate.observe).body
             check_status(route, body)
             return body
 

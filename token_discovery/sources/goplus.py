@@ -199,7 +199,7 @@ class GoPlusSecurity:
         url = f"{self._base}{path}"
 
         def send() -> Mapping[str, Any]:
-            response = get_json(self._session, url, route, self._limits, params, self._auth)
+            response = get_json(self._session, url, route, self._limits, params, self._auth, self._gate.observe)
             return check_envelope(route, response.body)
 
         result = self._gate.call(route, send)

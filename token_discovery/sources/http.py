@@ -58,6 +58,10 @@ class Gate(Protocol):
         """Make the call, or refuse it."""
         ...
 
+    def observe(self, route: str, headers: Mapping[str, str]) -> None:
+        """Learn from the headers of an answer (the upstream's remaining quota)."""
+        ...
+
 
 class DirectGate:
     """No guard: the call goes straight out (tests of the clients alone)."""
@@ -65,6 +69,9 @@ class DirectGate:
     def call(self, route: str, send: Callable[[], T]) -> T:
         """Make the call."""
         return send()
+
+    def observe(self, route: str, headers: Mapping[str, str]) -> None:
+        """Nothing to learn."""
 
 
 DIRECT = DirectGate()
@@ -137,8 +144,12 @@ def get_json(
     limits: HttpLimits,
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
+    observe: Callable[[str, Mapping[str, str]], None] | None = None,
 ) -> JsonResponse:
-    """GET a JSON document once; raise a SourceError subclass for every failure."""
+    """GET a JSON document once; raise a SourceError subclass for every failure.
+
+    `observe(route, headers)` sees the headers of every answer, so the budget can learn the upstream's own count.
+    """
     started = time.monotonic()
     try:
         response = session.get(
@@ -152,6 +163,8 @@ def get_json(
     except requests.RequestException as exc:
         raise SourceUnavailable(route, f"{exc.__class__.__name__}") from None
     with response:
+        if observe is not None:
+            observe(route, response.headers)
         _raise_for_status(route, response.status_code, response.headers)
         if 300 <= response.status_code < 400:
             raise RequestRejected(route, f"unexpected redirect (HTTP {response.status_code})")
