@@ -132,3 +132,32 @@ def test_the_ledger_counts_what_every_user_alone_would_have_cost(simulator: Simu
         assert upstream["calls_saved"] == 4 * first["upstream_calls"]
     finally:
         services.close()
+
+
+def test_a_garbage_feed_is_a_bad_payload_not_retried_and_the_scan_goes_on(simulator: SimulatorServer) -> None:
+    services, _ = sim_services(simulator)
+    try:
+        fault(simulator, route="geckoterminal.new_pools", mode="garbage")
+        result = services.service.trigger_scan(max_tokens=5)
+        assert result["success"] and result["tokens_stored"] == 5
+        assert any("not JSON" in error for error in result["errors"])
+        assert calls(simulator)["geckoterminal.new_pools"] == 1
+    finally:
+        services.close()
+
+
+def test_an_open_breaker_shows_in_admin_health(simulator: SimulatorServer) -> None:
+    from tests.test_api import ADMIN
+
+    app = make_app(simulator)
+    try:
+        fault(simulator, route="geckoterminal.new_pools", mode="500")
+        fault(simulator, route="geckoterminal.ohlcv", mode="500")  # GeckoTerminal is down as a whole
+        client = app.test_client()
+        client.post("/api/discovery/trigger", json={"max_tokens": 3})
+        services_of(app).service.trigger_scan(max_tokens=4)  # another failed feed: five failures in all
+        health = client.get("/api/admin/health", headers=ADMIN).get_json()["health"]
+        assert health["upstream"]["breakers"]["geckoterminal"] == "open"
+        assert health["status"] == "degraded"
+    finally:
+        services_of(app).close()

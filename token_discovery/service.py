@@ -70,7 +70,8 @@ class TokenDiscoveryService:
         gate: CallGate | None = None,
     ) -> None:
         self.gate = gate or CallGate(Budget())
-        self._demand = {"triggers_served": 0, "calls_if_each_user_scanned": 0}
+        self._demand = {"triggers_served": 0, "cache_hits": 0, "joined": 0, "tokens_delivered": 0,
+                        "tokens_skipped_recent": 0, "calls_if_each_user_scanned": 0}  # fmt: skip
         self._scanner, self._store, self._notifier = scanner, store, notifier
         self._lease: ScanLease = lease or LocalLease()
         self.settings, self._clock, self._monotonic = settings, clock, monotonic
@@ -211,6 +212,9 @@ class TokenDiscoveryService:
     def _metered(self, result: dict[str, Any], before: dict[str, dict[str, int]]) -> dict[str, Any]:
         """The scan result with what it cost upstream, from the guard's ledger."""
         upstream = ledger_difference(self.gate.ledger.snapshot(), before)
+        with self._lock:
+            self._demand["tokens_delivered"] += int(result.get("tokens_new") or 0)
+            self._demand["tokens_skipped_recent"] += int(result.get("tokens_skipped_recent") or 0)
         return {**result, "upstream": upstream, "upstream_calls": upstream["total_calls"]}
 
     def _finish(self, state: ScanState, result: dict[str, Any] | None, error: str | None) -> None:
@@ -263,6 +267,8 @@ class TokenDiscoveryService:
         result = dict(state.result or {})
         with self._lock:
             self._demand["triggers_served"] += 1
+            self._demand["cache_hits"] += int(cached)
+            self._demand["joined"] += int(joined)
             self._demand["calls_if_each_user_scanned"] += int(result.get("upstream_calls") or 0)
         result.update(joined=joined, cached=cached, total_scans=self._total_scans())
         return result

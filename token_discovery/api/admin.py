@@ -37,7 +37,11 @@ def health() -> Answer:
     status = "ok" if store["ok"] and scan.get("status") != "failed" else "degraded"
     last_scan = {key: scan.get(key) for key in ("status", "scan_id", "error")}
     auto = app.service.auto.active
-    return ok(health={"status": status, "store": store, "last_scan": last_scan, "auto_discovery_active": auto})
+    upstream = app.gate.health()
+    if any(state != "closed" for state in upstream["breakers"].values()):
+        status = "degraded"
+    return ok(health={"status": status, "store": store, "last_scan": last_scan, "auto_discovery_active": auto,
+                      "upstream": upstream})  # fmt: skip
 
 
 @bp.post("/rescore")
