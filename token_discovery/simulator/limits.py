@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 WINDOW_SECONDS = 60.0
 
-# Route -> limit class; routes of one class share one limit, as on the real APIs.
+# Route -> limit class; routes of one class share one limit, as on the real APIs. The service's budget
+# keeps its own table on purpose: the simulator stands for the upstream, so a mistake in the service's
+# view of the limits must show up as 429s here rather than be copied.
 ROUTE_CLASS = {
     "dexscreener.token_profiles": "dexscreener.discovery",
     "dexscreener.token_boosts": "dexscreener.discovery",
