@@ -28,7 +28,13 @@ from token_discovery.simulator import SimulatorServer  # noqa: E402
 def one_round(simulator: SimulatorServer, users: int, workdir: Path, server: str) -> dict:
     """Fresh app and simulator; `users` concurrent triggers; the calls and the latencies."""
     requests.post(f"{simulator.url}/_sim/reset", timeout=5)
-    env = {**simulator.base_urls(), "SQLITE_PATH": str(workdir / f"bench-{users}.db"), "DISCOVERY_MIN_INTERVAL": "60"}
+    env = {
+        **simulator.base_urls(),
+        "SQLITE_PATH": str(workdir / f"bench-{users}.db"),
+        "DISCOVERY_MIN_INTERVAL": "60",
+        "RATE_LIMIT_TRIGGER": "100000 per minute",
+        "RATE_LIMIT_DEFAULT": "100000 per minute",
+    }
     app = LiveApp(env, server=server).start()
     session_per_user = [requests.Session() for _ in range(users)]
 

@@ -198,3 +198,26 @@ def test_request_status_answers_the_status_object(app: Flask) -> None:
     socket.emit("request_status")
     (event,) = socket.get_received()
     assert event["name"] == "discovery_status" and "tokens_in_database" in event["args"][0]
+
+
+def test_inbound_limits_answer_429_json_with_retry_after(simulator: SimulatorServer) -> None:
+    application = make_app(simulator, RATE_LIMIT_TRIGGER="2 per minute", RATE_LIMIT_DEFAULT="4 per minute")
+    try:
+        client = application.test_client()
+        answers = [client.post("/api/discovery/trigger", json={"max_tokens": 2}) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        refused = answers[-1]
+        assert refused.get_json() == {"success": False, "error": refused.get_json()["error"]}
+        assert "2 per 1 minute" in refused.get_json()["error"] and int(refused.headers["Retry-After"]) > 0
+        reads = [client.get("/api/discovery/status").status_code for _ in range(5)]
+        assert reads == [200, 200, 200, 200, 429]
+        assert client.get("/healthz").status_code == 200  # liveness is never limited
+    finally:
+        services_of(application).close()
+
+
+def test_a_bad_rate_limit_setting_is_refused_at_start() -> None:
+    from token_discovery.config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match="RATE_LIMIT_TRIGGER must be a rate limit like '20 per minute', got 'lots'"):
+        Config.from_env({"RATE_LIMIT_TRIGGER": "lots"})

@@ -27,6 +27,7 @@ def cluster(simulator: SimulatorServer, tmp_path: Path) -> Iterator[list[LiveApp
         "SQLITE_PATH": str(tmp_path / "shared.db"),
         "REDIS_URL": REDIS_URL,
         "DISCOVERY_MIN_INTERVAL": "30",
+        "RATE_LIMIT_TRIGGER": "1000 per minute",  # every simulated user shares 127.0.0.1
     }
     apps = [LiveApp(env).start(), LiveApp(env).start()]
     for app in apps:  # each process accepts browsers from either origin

@@ -30,6 +30,7 @@ def app_env(simulator: SimulatorServer, tmp_path: Path) -> dict[str, str]:
         "DISCOVERY_MIN_INTERVAL": "30",
         "DISCOVERY_INTERVAL": "3600",
         "AUTO_START_DISCOVERY": "false",
+        "RATE_LIMIT_TRIGGER": "1000 per minute",  # every simulated user shares 127.0.0.1
     }
 
 

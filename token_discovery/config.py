@@ -97,6 +97,18 @@ def _origins(name: str, raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _rate_limit(name: str, raw: str) -> str:
+    """Parse a rate-limit string such as '20 per minute' or '5/second;100/hour'."""
+    from limits import parse_many
+
+    value = raw.strip()
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate limit like '20 per minute', got {raw!r}") from None
+    return value
+
+
 def _log_level(name: str, raw: str) -> str:
     """Parse a logging level name."""
     value = raw.strip().upper()
@@ -145,6 +157,8 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "budget_geckoterminal": ("BUDGET_GECKOTERMINAL_PER_MINUTE", "30", _integer(1, 100000)),
     "budget_goplus": ("BUDGET_GOPLUS_PER_MINUTE", "30", _integer(1, 100000)),
     "budget_window": ("BUDGET_WINDOW_SECONDS", "60", _seconds(1, 3600)),
+    "rate_limit_default": ("RATE_LIMIT_DEFAULT", "300 per minute", _rate_limit),
+    "rate_limit_trigger": ("RATE_LIMIT_TRIGGER", "20 per minute", _rate_limit),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
 }
 
@@ -183,6 +197,8 @@ class Config:
     budget_geckoterminal: int
     budget_goplus: int
     budget_window: float
+    rate_limit_default: str
+    rate_limit_trigger: str
     log_level: str
     secret_key_generated: bool = False
 

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
 from token_discovery.api import admin, discovery, health
+from token_discovery.api.limits import install_limiter
 from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
@@ -51,6 +53,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.register_blueprint(discovery.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
+    install_limiter(app, config)
     _register_errors(app)
     app.after_request(_cors(config.allowed_origins))
     if config.auto_start_discovery:
@@ -72,6 +75,10 @@ def _register_errors(app: Flask) -> None:
     """Every error is JSON with success false; bad input is a 4xx, a down database a 503."""
     app.register_error_handler(BadRequest, lambda error: fail(400, str(error)))
     app.register_error_handler(StoreUnavailable, lambda error: fail(503, "database unavailable"))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded) -> Any:
+        return fail(429, f"too many requests from this address: at most {error.description}")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

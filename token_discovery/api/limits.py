@@ -1,0 +1,32 @@
+"""Inbound rate limits per client address: a default for every route, a tighter one for triggers."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from token_discovery.config import Config
+
+EXEMPT_ENDPOINTS = ("health.healthz", "static")
+
+
+def install_limiter(app: Flask, config: Config) -> Limiter:
+    """Attach Flask-Limiter; Redis storage when REDIS_URL is set, so every process counts together."""
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        default_limits=[config.rate_limit_default],
+        storage_uri=config.redis_url or "memory://",
+        headers_enabled=True,
+        strategy="moving-window",
+        key_prefix="td-limits",
+    )
+    trigger = app.view_functions["discovery.trigger"]
+    app.view_functions["discovery.trigger"] = cast(Any, limiter.limit(config.rate_limit_trigger)(trigger))
+    for endpoint in EXEMPT_ENDPOINTS:
+        if endpoint in app.view_functions:
+            limiter.exempt(app.view_functions[endpoint])
+    return limiter
