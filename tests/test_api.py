@@ -221,3 +221,23 @@ def test_a_bad_rate_limit_setting_is_refused_at_start() -> None:
 
     with pytest.raises(ConfigError, match="RATE_LIMIT_TRIGGER must be a rate limit like '20 per minute', got 'lots'"):
         Config.from_env({"RATE_LIMIT_TRIGGER": "lots"})
+
+
+def test_metrics_are_prometheus_text_from_the_live_services(app: Flask) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    client = app.test_client()
+    client.post("/api/discovery/trigger", json={"max_tokens": 4})
+    socket = socketio_of(app).test_client(app)
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for sample in family.samples
+    }
+    assert samples[("td_upstream_calls_total", (("route", "dexscreener.token_profiles"),))] == 1
+    assert sum(v for (name, _), v in samples.items() if name == "td_tokens_stored") == 4
+    assert samples[("td_store_up", ())] == 1 and samples[("td_socket_clients", ())] == 1
+    assert samples[("td_budget_balance", (("route_class", "dexscreener.discovery"),))] == 58
+    socket.disconnect()

@@ -11,8 +11,9 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from token_discovery.api import admin, discovery, health
+from token_discovery.api import admin, discovery, health, metrics
 from token_discovery.api.limits import install_limiter
+from token_discovery.api.metrics import install_metrics
 from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
@@ -49,7 +50,10 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     services = build_services(config, notifier=SocketNotifier(socketio), **overrides)
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
-    register_handlers(socketio, services.service)
+    counters: dict[str, Any] = {"socket_clients": 0}
+    app.extensions["token_discovery.metrics"] = install_metrics(services, counters)
+    register_handlers(socketio, services.service, counters)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from flask import request
@@ -44,12 +45,20 @@ def parse_last_seq(data: Any) -> int | None:
     return value
 
 
-def register_handlers(socketio: SocketIO, service: TokenDiscoveryService) -> None:
-    """Attach the client events of the contract."""
+def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, counters: dict[str, Any]) -> None:
+    """Attach the client events of the contract; `counters["socket_clients"]` follows the connections."""
+    lock = threading.Lock()
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
+        with lock:
+            counters["socket_clients"] = counters.get("socket_clients", 0) + 1
         emit(events.CONNECTED, {"message": "connected to token discovery", "timestamp": iso(utc_now())})
+
+    @socketio.on("disconnect")
+    def on_disconnect(reason: Any = None) -> None:
+        with lock:
+            counters["socket_clients"] = max(0, counters.get("socket_clients", 0) - 1)
 
     @socketio.on(events.JOIN_DISCOVERY)
     def on_join(data: Any = None) -> None:

@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 
 from token_discovery.config import Config
 
-EXEMPT_ENDPOINTS = ("health.healthz", "static")
+EXEMPT_ENDPOINTS = ("health.healthz", "metrics.metrics", "static")
 
 
 def install_limiter(app: Flask, config: Config) -> Limiter:

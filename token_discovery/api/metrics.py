@@ -1,0 +1,100 @@
+"""GET /metrics in the Prometheus text format, read from the services at scrape time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from token_discovery.bootstrap import Services
+from token_discovery.store.base import StoreUnavailable
+
+bp = Blueprint("metrics", __name__)
+
+LEDGER_METRICS = {
+    "calls": "Upstream calls sent",
+    "rate_limited": "Upstream rate-limit answers (429, 4029, error_code 429)",
+    "refused": "Upstream calls not sent (budget or circuit breaker)",
+    "retries": "Upstream calls retried after a transient failure",
+    "failures": "Upstream calls that failed (timeouts, resets, 5xx)",
+}
+
+
+class ServiceCollector:
+    """Collects every metric from the live services when Prometheus scrapes."""
+
+    def __init__(self, services: Services, counters: dict[str, Any]) -> None:
+        self._services, self._counters = services, counters
+
+    def collect(self) -> Iterator[Metric]:
+        """The metric families."""
+        yield from self._upstream()
+        yield from self._store()
+        yield from self._service()
+
+    def _upstream(self) -> Iterator[Metric]:
+        """Ledger counters, bucket balances and breaker states."""
+        ledger = self._services.gate.ledger.snapshot()
+        for kind, help_text in LEDGER_METRICS.items():
+            family = CounterMetricFamily(f"td_upstream_{kind}", help_text, labels=["route"])
+            for route, count in sorted(ledger[kind].items()):
+                family.add_metric([route], count)
+            yield family
+        health = self._services.gate.health()
+        balance = GaugeMetricFamily("td_budget_balance", "Tokens left in each budget bucket", labels=["route_class"])
+        for name, state in health["budget"].items():
+            balance.add_metric([name], state["balance"])
+        yield balance
+        breaker = GaugeMetricFamily(
+            "td_breaker_open", "1 when an upstream's circuit is not closed", labels=["upstream"]
+        )
+        for name, state in health["breakers"].items():
+            breaker.add_metric([name], 0.0 if state == "closed" else 1.0)
+        yield breaker
+
+    def _store(self) -> Iterator[Metric]:
+        """Stored tokens by level, and whether the store answers."""
+        up = GaugeMetricFamily("td_store_up", "1 when the token store answers")
+        tokens = GaugeMetricFamily("td_tokens_stored", "Stored tokens by risk level", labels=["level"])
+        try:
+            for level, count in sorted(self._services.store.level_counts().items()):
+                tokens.add_metric([level], count)
+            up.add_metric([], 1.0)
+        except StoreUnavailable:
+            up.add_metric([], 0.0)
+        yield up
+        yield tokens
+
+    def _service(self) -> Iterator[Metric]:
+        """Scans, triggers and connected clients."""
+        service = self._services.service
+        usage = service.upstream_usage()
+        triggers = CounterMetricFamily("td_triggers_served", "Scan triggers answered (started, joined or cached)")
+        triggers.add_metric([], usage["triggers_served"])
+        yield triggers
+        saved = CounterMetricFamily("td_upstream_calls_saved", "Calls N users scanning alone would have added")
+        saved.add_metric([], usage["calls_saved"])
+        yield saved
+        auto = GaugeMetricFamily("td_auto_discovery_active", "1 while the periodic scan runs")
+        auto.add_metric([], 1.0 if service.auto.active else 0.0)
+        yield auto
+        clients = GaugeMetricFamily("td_socket_clients", "Connected Socket.IO clients")
+        clients.add_metric([], self._counters.get("socket_clients", 0))
+        yield clients
+
+
+def install_metrics(services: Services, counters: dict[str, Any]) -> CollectorRegistry:
+    """A registry of the app's own (nothing global, so several apps can live in one process)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(ServiceCollector(services, counters))
+    return registry
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """The Prometheus exposition."""
+    registry: CollectorRegistry = current_app.extensions["token_discovery.metrics"]
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
