@@ -241,3 +241,23 @@ def test_metrics_are_prometheus_text_from_the_live_services(app: Flask) -> None:
     assert samples[("td_store_up", ())] == 1 and samples[("td_socket_clients", ())] == 1
     assert samples[("td_budget_balance", (("route_class", "dexscreener.discovery"),))] == 58
     socket.disconnect()
+
+
+def test_openapi_documents_every_route_of_the_app(app: Flask) -> None:
+    spec = app.test_client().get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    documented = {(path, method) for path, item in spec["paths"].items() for method in item}
+    served = {
+        (rule.rule, method.lower())
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if rule.rule.startswith(("/api/", "/healthz", "/metrics"))
+    }
+    assert served == documented
+    for item in spec["paths"].values():
+        for operation in item.values():
+            for response in operation["responses"].values():
+                for media in response.get("content", {}).values():
+                    ref = media["schema"].get("$ref")
+                    if ref:
+                        assert ref.rsplit("/", 1)[-1] in spec["components"]["schemas"]

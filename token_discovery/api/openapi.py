@@ -1,0 +1,126 @@
+"""GET /api/openapi.json: the OpenAPI 3 document of every HTTP route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from token_discovery.sources.chains import CHAINS
+
+bp = Blueprint("openapi", __name__)
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+ADMIN: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """A JSON response object."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    """Error responses, all with the same body."""
+    texts = {400: "Invalid input", 401: "Admin credential missing or wrong", 403: "Admin access disabled",
+             429: "Too many requests", 502: "The scan failed upstream", 503: "Database unavailable"}  # fmt: skip
+    return {str(code): _json(ERROR, texts[code]) for code in codes}
+
+
+def _object(**properties: Any) -> dict[str, Any]:
+    """An object schema."""
+    return {"type": "object", "properties": properties}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {**_object(success={"type": "boolean", "enum": [False]}, error={"type": "string"}),
+              "required": ["success", "error"]},
+    "TokenRecord": _object(
+        id={"type": "integer"}, seq={"type": "integer"}, token_address={"type": "string"},
+        token_chain={"type": "string", "enum": list(CHAINS)}, token_data={"type": "object"},
+        risk_score={"type": "integer", "minimum": 0, "maximum": 100},
+        risk_level={"type": "string", "enum": ["safe", "risky", "unknown"]},
+        is_safe={"type": "boolean"}, scanned_at={"type": "string", "format": "date-time"},
+    ),
+    "ScanResult": _object(
+        success={"type": "boolean"}, scan_id={"type": "string"}, tokens_found={"type": "integer"},
+        tokens_stored={"type": "integer"}, scan_timestamp={"type": "string"}, total_scans={"type": "integer"},
+        joined={"type": "boolean"}, cached={"type": "boolean"}, upstream_calls={"type": "integer"},
+    ),
+    "BudgetRefusal": _object(success={"type": "boolean"}, error={"type": "string"}, balance={"type": "number"},
+                             required={"type": "number"}, deficit={"type": "number"}),
+}  # fmt: skip
+
+TRIGGER_BODY = {
+    "required": False,
+    "content": {"application/json": {"schema": _object(
+        max_tokens={"type": "integer", "minimum": 1, "maximum": 100},
+        chain={"type": "string", "enum": list(CHAINS)},
+    )}},
+}  # fmt: skip
+
+
+def _get(summary: str, schema: dict[str, Any], *codes: int, **extra: Any) -> dict[str, Any]:
+    """A GET operation."""
+    return {"get": {"summary": summary, "responses": {"200": _json(schema, "OK"), **_errors(*codes)}, **extra}}
+
+
+def _recent_parameters() -> list[dict[str, Any]]:
+    """Query parameters of /api/discovery/recent."""
+    return [
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+        {"name": "chain", "in": "query", "schema": {"type": "string", "enum": list(CHAINS)}},
+        {"name": "after_seq", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    ]
+
+
+def _paths() -> dict[str, Any]:
+    """Every route."""
+    tokens = _object(success={"type": "boolean"}, count={"type": "integer"},
+                     tokens={"type": "array", "items": {"$ref": "#/components/schemas/TokenRecord"}})  # fmt: skip
+    trigger_responses = {
+        "200": _json({"$ref": "#/components/schemas/ScanResult"}, "The scan finished"),
+        "202": _json(
+            _object(success={"type": "boolean"}, scan_id={"type": "string"}, status={"type": "string"}),
+            "The scan is still running",
+        ),  # fmt: skip
+        "429": _json({"$ref": "#/components/schemas/BudgetRefusal"}, "Budget or inbound limit exceeded"),
+        **_errors(400, 502),
+    }
+    admin_post = {"security": ADMIN, "responses": {"200": _json({"type": "object"}, "OK"), **_errors(400, 401, 403)}}
+    return {
+        "/api/discovery/trigger": {"post": {"summary": "Join the running shared scan or start one",
+                                            "requestBody": TRIGGER_BODY, "responses": trigger_responses}},
+        "/api/discovery/scan": _get("Progress of the current or last scan", {"type": "object"}),
+        "/api/discovery/status": _get("Service status", {"type": "object"}, 503),
+        "/api/discovery/stats": _get("Counts over scans, tokens and upstream calls", {"type": "object"}, 503),
+        "/api/discovery/recent": _get("Stored tokens, newest first", tokens, 400, 503,
+                                      parameters=_recent_parameters()),
+        "/api/discovery/auto/start": {"post": {"summary": "Start the periodic scan", **admin_post}},
+        "/api/discovery/auto/stop": {"post": {"summary": "Stop the periodic scan", **admin_post}},
+        "/api/admin/stats": _get("Stats, status and latest scans", {"type": "object"}, 401, 403, security=ADMIN),
+        "/api/admin/health": _get("Health of every part", {"type": "object"}, 401, 403, security=ADMIN),
+        "/api/admin/rescore": {"post": {"summary": "Rescore stored tokens with the current rules", **admin_post}},
+        "/healthz": _get("Liveness", _object(status={"type": "string", "enum": ["ok", "degraded"]})),
+        "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
+            "200": {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+        "/api/openapi.json": _get("This document", {"type": "object"}),
+    }  # fmt: skip
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI 3 document."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Token Discovery", "version": "1.0.0",
+                 "description": "One shared scan of new tokens, risk-scored, for every connected user."},
+        "paths": _paths(),
+        "components": {"schemas": SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
+    }  # fmt: skip
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> tuple[Response, int]:
+    """The document as JSON."""
+    return jsonify(document()), 200
