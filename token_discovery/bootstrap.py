@@ -66,13 +66,17 @@ def http_limits(config: Config) -> HttpLimits:
 
 
 def build_budget(config: Config) -> Budget:
-    """Token buckets sized from the configuration (the published limits by default)."""
+    """Token buckets sized from the configuration (the published limits by default), in Redis when shared."""
     limits = {
         "dexscreener.discovery": config.budget_dexscreener_discovery,
         "dexscreener.market": config.budget_dexscreener_market,
         "geckoterminal": config.budget_geckoterminal,
         "goplus": config.budget_goplus,
     }
+    if config.redis_url:
+        from token_discovery.shared_budget import redis_bucket_factory
+
+        return Budget(limits, window=config.budget_window, bucket_factory=redis_bucket_factory(config.redis_url))
     return Budget(limits, window=config.budget_window)
 
 

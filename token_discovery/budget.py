@@ -8,6 +8,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 # Route -> the class whose published limit it shares.
 ROUTE_CLASS = {
@@ -163,12 +164,17 @@ class Budget:
     """One bucket per route class; every upstream call is paid for before it is made."""
 
     def __init__(
-        self, limits: Mapping[str, int] | None = None, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self,
+        limits: Mapping[str, int] | None = None,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        bucket_factory: Callable[[str, int, float], Any] | None = None,
     ) -> None:
         limits = {**PUBLISHED_LIMITS, **(limits or {})}
-        self.buckets = {name: TokenBucket(limit, window, clock) for name, limit in limits.items()}
+        make = bucket_factory or (lambda name, limit, span: TokenBucket(limit, span, clock))
+        self.buckets = {name: make(name, limit, window) for name, limit in limits.items()}
 
-    def bucket(self, route: str) -> TokenBucket:
+    def bucket(self, route: str) -> Any:
         """The bucket a route draws from."""
         return self.buckets[ROUTE_CLASS[route]]
 

@@ -1,0 +1,75 @@
+"""The budget shared in Redis: processes spend from one limit, share cooldowns, and refuse when Redis is gone."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from token_discovery.budget import Budget, BudgetExhausted, scan_plan
+from token_discovery.shared_budget import redis_bucket_factory
+
+pytestmark = pytest.mark.integration
+URL = "redis://127.0.0.1:6379/11"
+
+
+@pytest.fixture(autouse=True)
+def clean_redis() -> Iterator[None]:
+    client = redis.Redis.from_url(URL)
+    client.flushdb()
+    yield
+    client.flushdb()
+    client.close()
+
+
+def shared_budget(**limits: int) -> Budget:
+    return Budget(limits, window=60.0, bucket_factory=redis_bucket_factory(URL))
+
+
+def test_two_processes_spend_from_one_limit() -> None:
+    first, second = shared_budget(goplus=10), shared_budget(goplus=10)
+    wins: list[bool] = []
+    lock = threading.Lock()
+    start = threading.Barrier(20)
+
+    def spend(budget: Budget) -> None:
+        start.wait()
+        try:
+            budget.reserve("goplus.token_security")
+            won = True
+        except BudgetExhausted:
+            won = False
+        with lock:
+            wins.append(won)
+
+    threads = [threading.Thread(target=spend, args=(first if i % 2 else second,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wins.count(True) == 10
+    assert first.buckets["goplus"].state()["balance"] == 0 == second.buckets["goplus"].state()["balance"]
+
+
+def test_a_cooldown_seen_by_one_process_stops_them_all_then_one_probe() -> None:
+    first, second = shared_budget(), shared_budget()
+    first.rate_limited("dexscreener.tokens", 1)
+    with pytest.raises(BudgetExhausted):
+        second.reserve("dexscreener.tokens")
+    assert second.buckets["dexscreener.market"].state()["cooldown_seconds"] > 0
+    threading.Event().wait(1.1)  # the shortest cooldown the budget allows is one real second
+    second.reserve("dexscreener.tokens")  # the probe
+    with pytest.raises(BudgetExhausted):
+        first.reserve("dexscreener.tokens")  # the rest wait for the probe's answer
+    second.succeeded("dexscreener.tokens")
+    first.reserve("dexscreener.tokens")
+
+
+def test_without_redis_the_balance_is_unknown_and_every_call_is_refused() -> None:
+    budget = Budget(window=60.0, bucket_factory=redis_bucket_factory("redis://127.0.0.1:1/0"))
+    with pytest.raises(BudgetExhausted):
+        budget.reserve("geckoterminal.new_pools")
+    assert not budget.quote(scan_plan(1, 20)).affordable
+    assert "error" in budget.buckets["geckoterminal"].state()

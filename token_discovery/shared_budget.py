@@ -1,0 +1,126 @@
+"""The budget's buckets in Redis, so every process of a cluster spends from the same limits.
+
+Same rules as TokenBucket: a spent token comes back one window later; a cooldown stops everything, then
+one probe. Redis's own clock is the time source, so processes never disagree. When Redis cannot answer,
+the balance cannot be known, and the call is refused: never optimistic.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from token_discovery.budget import RETURN_MARGIN
+
+log = logging.getLogger(__name__)
+
+# KEYS: spends (sorted set), cooldown-until, probe state. ARGV: window, capacity, cost, member prefix.
+_TAKE = """
+local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local window, capacity, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
+if now < cooldown then return tostring(cooldown - now) end
+local probe = redis.call('GET', KEYS[3])
+if probe == 'out' then return '1' end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local used = redis.call('ZCARD', KEYS[1])
+if capacity - used < cost then
+  local oldest = redis.call('ZRANGE', KEYS[1], cost - 1 - (capacity - used), cost - 1 - (capacity - used), 'WITHSCORES')
+  local back = oldest[2] and (tonumber(oldest[2]) + window - now) or (window / capacity)
+  return tostring(math.max(back, 0.001))
+end
+for i = 1, cost do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+if probe == 'due' then redis.call('SET', KEYS[3], 'out', 'EX', 3600) end
+return '0'
+"""
+_COOL = """
+local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local until_ = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ > current then redis.call('SET', KEYS[1], tostring(until_), 'EX', math.ceil(tonumber(ARGV[1])) + 60) end
+redis.call('SET', KEYS[2], 'due', 'EX', 3600)
+return 1
+"""
+_STATE = """
+local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
+return {tostring(redis.call('ZCARD', KEYS[1])), tostring(math.max(0, cooldown - now))}
+"""
+_SYNC = """
+local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+local excess = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
+for i = 1, excess do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
+return excess
+"""
+REFUSE_SECONDS = 1.0
+
+
+class RedisTokenBucket:
+    """A TokenBucket whose state lives in Redis under `td:budget:<name>`."""
+
+    def __init__(self, client: Any, name: str, capacity: int, window: float) -> None:
+        self.capacity, self.rate = float(capacity), capacity / window
+        self.window = window + min(1.0, window * RETURN_MARGIN)
+        self._redis = client
+        self._keys = [f"td:budget:{name}:spent", f"td:budget:{name}:cooldown", f"td:budget:{name}:probe"]
+        self._take, self._cool = client.register_script(_TAKE), client.register_script(_COOL)
+        self._state, self._sync = client.register_script(_STATE), client.register_script(_SYNC)
+
+    def try_take(self, cost: float) -> float:
+        """Take `cost` tokens: 0.0 when taken, else seconds to wait; refused when Redis is unreachable."""
+        try:
+            member = uuid.uuid4().hex
+            return float(self._take(keys=self._keys, args=[self.window, self.capacity, int(cost), member]))
+        except Exception as error:  # the balance cannot be known: refuse rather than guess
+            log.error("shared budget unreachable, refusing the call: %s", error)
+            return REFUSE_SECONDS
+
+    def wait_for(self, cost: float) -> float:
+        """Seconds until `cost` tokens would be there (an estimate: the shared log is not read)."""
+        return cost / self.rate
+
+    def refund(self, cost: float) -> None:
+        """Calls that never left are not given back in the shared log: it errs on the side of spending less."""
+
+    def succeeded(self) -> None:
+        """A call was answered normally: a pending probe is over."""
+        try:
+            self._redis.delete(self._keys[2])
+        except Exception as error:
+            log.error("shared budget unreachable: %s", error)
+
+    def cool_down(self, seconds: float) -> None:
+        """Nothing is taken, by any process, for `seconds`; then one probe."""
+        try:
+            self._cool(keys=self._keys[1:], args=[seconds])
+        except Exception as error:
+            log.error("shared budget unreachable, cooldown not shared: %s", error)
+
+    def sync(self, remaining: float) -> None:
+        """Lower the shared balance to the upstream's own count."""
+        try:
+            self._sync(keys=self._keys[:1], args=[self.window, self.capacity, max(0.0, remaining), uuid.uuid4().hex])
+        except Exception as error:
+            log.error("shared budget unreachable: %s", error)
+
+    def state(self) -> dict[str, Any]:
+        """Balance, capacity and cooldown left; balance 0 and the error when Redis cannot say."""
+        try:
+            used, cooling = self._state(keys=self._keys[:2], args=[self.window])
+        except Exception as error:
+            return {"balance": 0.0, "capacity": self.capacity, "cooldown_seconds": 0.0, "error": str(error)[:120]}
+        cooldown = round(float(cooling), 2)
+        balance = 0.0 if cooldown else max(0.0, self.capacity - float(used))
+        return {"balance": balance, "capacity": self.capacity, "cooldown_seconds": cooldown}
+
+
+def redis_bucket_factory(url: str) -> Any:
+    """A bucket factory for Budget, over one Redis connection pool."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
+    return lambda name, capacity, window: RedisTokenBucket(client, name, capacity, window)
