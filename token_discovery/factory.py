@@ -11,7 +11,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from token_discovery.api import admin, discovery, health, metrics, openapi
+from token_discovery.api import admin, console, discovery, health, metrics, openapi
 from token_discovery.api.limits import install_limiter
 from token_discovery.api.metrics import install_metrics
 from token_discovery.api.responses import BadRequest, fail
@@ -55,6 +55,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     register_handlers(socketio, services.service, counters)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(console.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)

@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 
 from token_discovery.config import Config
 
+LOGIN_LIMIT = "10 per minute"  # guessing the admin token by brute force is not an option
 EXEMPT_ENDPOINTS = ("health.healthz", "metrics.metrics", "static")
 
 
@@ -26,6 +27,8 @@ def install_limiter(app: Flask, config: Config) -> Limiter:
     )
     trigger = app.view_functions["discovery.trigger"]
     app.view_functions["discovery.trigger"] = cast(Any, limiter.limit(config.rate_limit_trigger)(trigger))
+    login = app.view_functions["console.login"]
+    app.view_functions["console.login"] = cast(Any, limiter.limit(LOGIN_LIMIT)(login))
     for endpoint in EXEMPT_ENDPOINTS:
         if endpoint in app.view_functions:
             limiter.exempt(app.view_functions[endpoint])

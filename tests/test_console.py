@@ -1,0 +1,83 @@
+"""The admin console: disabled without ADMIN_TOKEN, a login that opens a session, and it works in a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser
+
+from tests.live_server import LiveApp
+from tests.service_support import sim_config
+from tests.test_api import make_app
+from tests.test_page import browser  # noqa: F401 - the shared chromium fixture
+from token_discovery.factory import create_app, services_of
+from token_discovery.simulator import SimulatorServer
+from token_discovery.store.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.integration
+TOKEN = "s3cret-admin"
+
+
+def test_the_console_is_403_when_admin_access_is_disabled(simulator: SimulatorServer) -> None:
+    app = create_app(sim_config(simulator), store=SQLiteStore(":memory:"), async_mode="threading")
+    try:
+        client = app.test_client()
+        assert client.get("/admin").status_code == 403
+        assert client.post("/admin/login", data={"token": ""}).status_code == 403
+    finally:
+        services_of(app).close()
+
+
+def test_login_opens_an_admin_session_and_logout_ends_it(simulator: SimulatorServer) -> None:
+    app = make_app(simulator)
+    try:
+        client = app.test_client()
+        assert 'name="token"' in client.get("/admin").get_data(as_text=True)
+        wrong = client.post("/admin/login", data={"token": "guess"})
+        assert wrong.status_code == 401 and "Wrong admin token" in wrong.get_data(as_text=True)
+        assert client.get("/api/admin/stats").status_code == 401
+        assert client.post("/admin/login", data={"token": TOKEN}).status_code == 303
+        assert client.get("/api/admin/stats").status_code == 200  # the session cookie is the credential
+        assert 'id="auto-state"' in client.get("/admin").get_data(as_text=True)
+        client.post("/admin/logout")
+        assert client.get("/api/admin/stats").status_code == 401
+    finally:
+        services_of(app).close()
+
+
+def test_login_attempts_are_rate_limited(simulator: SimulatorServer) -> None:
+    app = make_app(simulator)
+    try:
+        client = app.test_client()
+        codes = [client.post("/admin/login", data={"token": f"guess{i}"}).status_code for i in range(11)]
+        assert codes[:10] == [401] * 10 and codes[10] == 429
+    finally:
+        services_of(app).close()
+
+
+def test_the_console_drives_the_service_in_a_browser(
+    browser: Browser,  # noqa: F811
+    simulator: SimulatorServer,
+    tmp_path: Path,
+) -> None:
+    env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "admin.db"), "ADMIN_TOKEN": TOKEN,
+           "AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "3600"}  # fmt: skip
+    live = LiveApp(env).start()
+    page = browser.new_page()
+    try:
+        page.goto(f"{live.url}/admin")
+        page.fill('input[name="token"]', TOKEN)
+        page.click('#login button[type="submit"]')
+        page.wait_for_selector("#auto-state:has-text('running every 3600 s')")
+        page.click("#auto-stop")
+        page.wait_for_selector("#auto-state:has-text('stopped')")
+        status = requests.get(f"{live.url}/api/discovery/status", timeout=5).json()["status"]
+        assert not status["auto_discovery_active"]
+        page.click("#rescore")
+        page.wait_for_selector("#message:has-text('Rescore: done')")
+        assert page.locator("#budget tbody tr").count() == 4
+    finally:
+        page.close()
+        live.stop()
