@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 from typing import Any
 
 DEMO_DEFAULTS = {"AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "15", "DISCOVERY_MIN_INTERVAL": "5"}
@@ -32,7 +33,7 @@ def load_config(demo_urls: dict[str, str] | None = None) -> Any:
     load_dotenv()
     env = dict(os.environ)
     if demo_urls is not None:
-        env = {**DEMO_DEFAULTS, **env, **demo_urls}
+        env = {**DEMO_DEFAULTS, "ADMIN_TOKEN": secrets.token_urlsafe(12), **env, **demo_urls}
     return Config.from_env(env)
 
 
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     host, port = args.host or config.host, args.port or config.port
     if simulator:
         logging.getLogger("app").info("demo: simulated market on %s", simulator.url)
+        logging.getLogger("app").info(
+            "demo: admin console http://%s:%s/admin, token %s", host, port, config.admin_token
+        )
     application = create_app(config)
     logging.getLogger("app").info("Token Discovery on http://%s:%s", host, port)
     try:
