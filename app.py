@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import secrets
+import sys
 from typing import Any
 
 DEMO_DEFAULTS = {"AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "15", "DISCOVERY_MIN_INTERVAL": "5"}
@@ -51,11 +52,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"configuration error: {error}") from None
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host, port = args.host or config.host, args.port or config.port
-    if simulator:
-        logging.getLogger("app").info("demo: simulated market on %s", simulator.url)
-        logging.getLogger("app").info(
-            "demo: admin console http://%s:%s/admin, token %s", host, port, config.admin_token
-        )
+    if simulator:  # the demo's addresses are for the person at the terminal, whatever LOG_LEVEL says
+        print(f"demo: simulated market on {simulator.url}", file=sys.stderr, flush=True)
+        admin = f"http://{host}:{port}/admin"
+        print(f"demo: admin console {admin}, token {config.admin_token}", file=sys.stderr, flush=True)
     application = create_app(config)
     logging.getLogger("app").info("Token Discovery on http://%s:%s", host, port)
     try:

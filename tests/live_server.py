@@ -6,8 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -32,6 +34,7 @@ class LiveApp:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "ALLOWED_ORIGINS": self.url, "LOG_LEVEL": "WARNING", **env}
         self.process: subprocess.Popen[bytes] | None = None
+        self.log: Any = None
 
     def start(self, ready_within: float = 20.0) -> LiveApp:
         """Start and wait until /healthz answers."""
@@ -39,11 +42,12 @@ class LiveApp:
         if self.server == "gunicorn":
             bind = f"127.0.0.1:{self.port}"
             command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", bind, "app:app"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=subprocess.PIPE)
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe: a chatty server never blocks on it
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=self.log)
         deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"app exited: {self.process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                raise RuntimeError(f"app exited: {self.output()[-2000:]}")
             try:
                 requests.get(f"{self.url}/healthz", timeout=0.5)
                 return self
@@ -61,5 +65,13 @@ class LiveApp:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
-        if self.process is not None and self.process.stderr is not None:
-            self.process.stderr.close()
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    def output(self) -> str:
+        """What the server wrote to stderr so far."""
+        if self.log is None:
+            return ""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")

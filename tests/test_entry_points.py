@@ -83,6 +83,7 @@ def test_the_demo_streams_tokens_to_a_browser_client_within_seconds(tmp_path: Pa
         client.emit("join_discovery", {"last_seq": 0})  # tokens stored before we joined are replayed
         assert arrived.wait(20)
         assert requests.get(f"{demo.url}/api/discovery/status", timeout=5).json()["status"]["auto_discovery_active"]
+        assert f"admin console {demo.url}/admin, token " in demo.output()
     finally:
         client.disconnect()
         demo.stop()
