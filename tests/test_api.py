@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from tests.service_support import sim_config
+from token_discovery.coordination import LocalLease
 from token_discovery.factory import create_app, services_of, socketio_of
 from token_discovery.simulator import SimulatorServer
 from token_discovery.store.mongo import MongoStore, connect
@@ -261,3 +262,43 @@ def test_openapi_documents_every_route_of_the_app(app: Flask) -> None:
                     ref = media["schema"].get("$ref")
                     if ref:
                         assert ref.rsplit("/", 1)[-1] in spec["components"]["schemas"]
+
+
+@pytest.mark.parametrize("body", ["[" * 5000 + "]" * 5000, '{"a":' * 3000 + "1" + "}" * 3000])
+def test_deeply_nested_bodies_are_400_not_500(app: Flask, body: str) -> None:
+    response = app.test_client().post("/api/discovery/trigger", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["error"] == "body is nested too deeply"
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_limits(simulator: SimulatorServer) -> None:
+    application = make_app(simulator, RATE_LIMIT_DEFAULT="3 per minute")
+    try:
+        client = application.test_client()
+        codes = [client.get("/api/discovery/status", headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code
+                 for i in range(4)]  # fmt: skip
+        assert codes == [200, 200, 200, 429]
+    finally:
+        services_of(application).close()
+
+
+def test_mongo_style_operators_are_plain_invalid_values(app: Flask) -> None:
+    response = app.test_client().post("/api/discovery/trigger", json={"chain": {"$ne": None}})
+    assert response.status_code == 400 and "chain must be one of" in response.get_json()["error"]
+
+
+def test_pages_carry_a_strict_content_security_policy(app: Flask) -> None:
+    page = app.test_client().get("/")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert app.test_client().get("/api/discovery/scan").headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_inbound_limits_keep_working_when_redis_is_down(simulator: SimulatorServer) -> None:
+    config = sim_config(simulator, REDIS_URL="redis://127.0.0.1:1/0", RATE_LIMIT_DEFAULT="2 per minute")
+    application = create_app(config, store=SQLiteStore(":memory:"), async_mode="threading", lease=LocalLease())
+    try:
+        codes = [application.test_client().get("/api/discovery/scan").status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+    finally:
+        services_of(application).close()

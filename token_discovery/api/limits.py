@@ -24,6 +24,7 @@ def install_limiter(app: Flask, config: Config) -> Limiter:
         headers_enabled=True,
         strategy="moving-window",
         key_prefix="td-limits",
+        in_memory_fallback_enabled=True,  # Redis down: keep limiting in memory rather than answer 500s
     )
     trigger = app.view_functions["discovery.trigger"]
     app.view_functions["discovery.trigger"] = cast(Any, limiter.limit(config.rate_limit_trigger)(trigger))

@@ -33,7 +33,10 @@ def json_body() -> dict[str, Any]:
     """The request body as a JSON object; an empty body is an empty object."""
     if not request.get_data(cache=True):
         return {}
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # silent=True only covers ValueError; a deeply nested body must not be a 500
+        raise BadRequest("body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     return body

@@ -102,8 +102,11 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 
 def _read_json(request: Request) -> Any:
-    """The request body as JSON; raises ValueError when it is not JSON."""
-    return json.loads(request.get_data(as_text=True) or "null")
+    """The request body as JSON; raises ValueError when it is not JSON (or nested too deeply to read)."""
+    try:
+        return json.loads(request.get_data(as_text=True) or "null")
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 class SimulatorApp:
