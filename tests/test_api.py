@@ -302,3 +302,9 @@ def test_inbound_limits_keep_working_when_redis_is_down(simulator: SimulatorServ
         assert codes == [200, 200, 429]
     finally:
         services_of(application).close()
+
+
+def test_unknown_fields_such_as_a_profile_url_are_refused(app: Flask) -> None:
+    response = app.test_client().post("/api/discovery/trigger", json={"profile_url": "http://169.254.169.254/"})
+    assert response.status_code == 400
+    assert response.get_json()["error"].startswith("unknown field(s): profile_url")

@@ -18,7 +18,7 @@ Answer = tuple[Response, int]
 @bp.post("/trigger")
 def trigger() -> Answer:
     """Join the running shared scan or start one; 200 with the result, or 202 while it runs."""
-    body = json_body()
+    body = json_body("max_tokens", "chain")
     max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100)
     wanted_chain = chain(body.get("chain"))
     app = services()
@@ -74,7 +74,7 @@ def recent() -> Answer:
 @require_admin
 def auto_start() -> Answer:
     """Start (or retune) the periodic shared scan."""
-    body = json_body()
+    body = json_body("interval_seconds", "max_tokens")
     interval = integer(body.get("interval_seconds"), "interval_seconds", 10, 86400)
     max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100)
     service = services().service

@@ -29,8 +29,8 @@ def fail(code: int, error: str, /, **extra: Any) -> tuple[Response, int]:
     return jsonify({"success": False, "error": error, **extra}), code
 
 
-def json_body() -> dict[str, Any]:
-    """The request body as a JSON object; an empty body is an empty object."""
+def json_body(*allowed: str) -> dict[str, Any]:
+    """The request body as a JSON object with only the `allowed` fields; an empty body is an empty object."""
     if not request.get_data(cache=True):
         return {}
     try:
@@ -39,6 +39,9 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:  # e.g. a profile_url: this service never fetches a URL it is given
+        raise BadRequest(f"unknown field(s): {', '.join(unknown)[:200]}; allowed: {', '.join(allowed) or 'none'}")
     return body
 
 
