@@ -308,3 +308,16 @@ def test_unknown_fields_such_as_a_profile_url_are_refused(app: Flask) -> None:
     response = app.test_client().post("/api/discovery/trigger", json={"profile_url": "http://169.254.169.254/"})
     assert response.status_code == 400
     assert response.get_json()["error"].startswith("unknown field(s): profile_url")
+
+
+def test_a_client_flooding_socket_events_is_slowed_down(app: Flask) -> None:
+    socket = socketio_of(app).test_client(app)
+    socket.get_received()
+    for _ in range(25):
+        socket.emit("request_status")
+    names = [event["name"] for event in socket.get_received()]
+    assert names.count("discovery_status") == 20 and names.count("error") == 5
+    other = socketio_of(app).test_client(app)  # another connection has its own allowance
+    other.get_received()
+    other.emit("request_status")
+    assert other.get_received()[0]["name"] == "discovery_status"

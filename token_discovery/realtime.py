@@ -12,6 +12,7 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 from token_discovery import events
 from token_discovery.records import iso
 from token_discovery.service import TokenDiscoveryService, utc_now
+from token_discovery.socket_limits import SocketEventLimiter
 from token_discovery.store.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,14 @@ def parse_last_seq(data: Any) -> int | None:
 def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, counters: dict[str, Any]) -> None:
     """Attach the client events of the contract; `counters["socket_clients"]` follows the connections."""
     lock = threading.Lock()
+    limiter = SocketEventLimiter()
+
+    def over_limit() -> bool:
+        """Refuse an event past the connection's limit, with an error event."""
+        if limiter.allow(request.sid):  # type: ignore[attr-defined]
+            return False
+        emit(events.ERROR, {"error": "too many events: slow down"})
+        return True
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
@@ -59,9 +68,12 @@ def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, counte
     def on_disconnect(reason: Any = None) -> None:
         with lock:
             counters["socket_clients"] = max(0, counters.get("socket_clients", 0) - 1)
+        limiter.forget(request.sid)  # type: ignore[attr-defined]
 
     @socketio.on(events.JOIN_DISCOVERY)
     def on_join(data: Any = None) -> None:
+        if over_limit():
+            return
         try:
             last_seq = parse_last_seq(data)
         except ValueError as error:
@@ -78,6 +90,8 @@ def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, counte
 
     @socketio.on(events.REQUEST_STATUS)
     def on_status(data: Any = None) -> None:
+        if over_limit():
+            return
         try:
             emit(events.DISCOVERY_STATUS, service.get_status())
         except StoreUnavailable:
