@@ -80,6 +80,22 @@ class ScanState:
         """What makes two scans interchangeable."""
         return (self.max_tokens, self.chain)
 
+    def summary(self, result: dict[str, Any] | None) -> dict[str, Any]:
+        """The scan report kept in history and returned to triggers."""
+        return {
+            "success": self.error is None,
+            "scan_id": self.scan_id,
+            "status": self.status,
+            "error": self.error,
+            "max_tokens": self.max_tokens,
+            "chain": self.chain,
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "scan_timestamp": iso(self.finished_at),
+            "duration_seconds": round((self.finished_monotonic or 0.0) - self.started_monotonic, 3),
+            **({"tokens_found": 0, "tokens_stored": 0, "upstream_calls": None, "errors": []} | (result or {})),
+        }
+
     def snapshot(self) -> dict[str, Any]:
         """The state for GET /api/discovery/scan."""
         return {

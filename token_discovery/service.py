@@ -6,53 +6,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from token_discovery import events
 from token_discovery.autodiscovery import AutoDiscovery
-from token_discovery.budget import Budget, Quote, scan_plan
+from token_discovery.budget import Budget, scan_plan
 from token_discovery.coordination import LocalLease, ScanLease
 from token_discovery.guard import CallGate, ledger_difference
 from token_discovery.records import iso, record_json
 from token_discovery.rescoring import rescore_stored
 from token_discovery.scanning import ScanCancelled, Scanner, ScanState, run_callback
+from token_discovery.service_settings import ScanRefused, ServiceSettings, utc_now
 from token_discovery.store.base import TokenStore
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware."""
-    return datetime.now(UTC)
-
-
-class ScanRefused(Exception):
-    """The upstream budget cannot pay for a new scan now."""
-
-    def __init__(self, quote: Quote) -> None:
-        super().__init__("upstream budget cannot pay for this scan now")
-        self.quote = quote
-
-    def answer(self) -> dict[str, Any]:
-        """The refusal as a trigger answer."""
-        quote = self.quote
-        return {"success": False, "status": "refused", "error": str(self), "balance": round(quote.balance, 2),
-                "required": quote.required, "deficit": round(quote.deficit, 2),
-                "retry_after": round(quote.retry_after, 2), "route_class": quote.route_class}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ServiceSettings:
-    """The knobs of the service, from Config."""
-
-    default_max_tokens: int = 20
-    auto_interval: int = 300
-    min_interval: float = 30.0
-    scan_deadline: float = 120.0
-    capacity: int = 200
-    goplus_batch: int = 20
 
 
 class TokenDiscoveryService:
@@ -221,7 +189,7 @@ class TokenDiscoveryService:
         """Record the outcome, wake the waiters, tell everyone (call under the lock)."""
         state.finished_at, state.finished_monotonic = self._clock(), self._monotonic()
         state.status, state.error, state.stage = ("failed", error, "failed") if error else ("completed", None, "done")
-        summary = self._summary(state, result)
+        summary = state.summary(result)
         state.result = summary
         self._last = state
         state.finished.set()
@@ -231,22 +199,6 @@ class TokenDiscoveryService:
         self._notifier.broadcast(event, {**summary, "timestamp": iso(state.finished_at)})
         for callback in self._scan_callbacks:
             run_callback(callback, summary)
-
-    def _summary(self, state: ScanState, result: dict[str, Any] | None) -> dict[str, Any]:
-        """The scan report kept in history and returned to triggers."""
-        return {
-            "success": state.error is None,
-            "scan_id": state.scan_id,
-            "status": state.status,
-            "error": state.error,
-            "max_tokens": state.max_tokens,
-            "chain": state.chain,
-            "started_at": iso(state.started_at),
-            "finished_at": iso(state.finished_at),
-            "scan_timestamp": iso(state.finished_at),
-            "duration_seconds": round((state.finished_monotonic or 0.0) - state.started_monotonic, 3),
-            **({"tokens_found": 0, "tokens_stored": 0, "upstream_calls": None, "errors": []} | (result or {})),
-        }
 
     def _record(self, summary: dict[str, Any]) -> None:
         """Keep the scan in history; a store failure is logged, not raised."""
