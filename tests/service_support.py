@@ -34,13 +34,13 @@ class ManualClock:
 
 
 def sim_services(
-    simulator: SimulatorServer, store: Any = None, gate: Any = None, **env: str
+    simulator: SimulatorServer, store: Any = None, gate: Any = None, lease: Any = None, **env: str
 ) -> tuple[Services, RecordingNotifier]:
     """Services with an in-memory SQLite store and a notifier that records every event."""
     notifier = RecordingNotifier()
     config = sim_config(simulator, **env)
     store = store or SQLiteStore(":memory:", config.discovery_db_capacity)
-    services = build_services(config, store=store, notifier=notifier, gate=gate)
+    services = build_services(config, store=store, notifier=notifier, gate=gate, lease=lease)
     return services, notifier
 
 

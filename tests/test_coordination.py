@@ -59,3 +59,15 @@ def test_followers_get_the_holders_result(client: redis.Redis) -> None:
 def test_a_follower_gives_up_when_the_holder_vanishes(client: redis.Redis) -> None:
     RedisLease(client).try_acquire("scan-dead", {}, ttl=0.2)
     assert RedisLease(client).wait_for("scan-dead", timeout=5) is None
+
+
+def test_a_dead_redis_never_breaks_a_trigger(simulator) -> None:
+    from tests.service_support import sim_services
+    from token_discovery.coordination import redis_lease
+
+    services, _ = sim_services(simulator, lease=redis_lease("redis://127.0.0.1:1/0"))  # as built from REDIS_URL
+    try:
+        result = services.service.trigger_scan(max_tokens=3)
+        assert result["success"] and result["tokens_stored"] == 3
+    finally:
+        services.close()

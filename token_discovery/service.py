@@ -102,8 +102,12 @@ class TokenDiscoveryService:
     def _start_or_follow(self, max_tokens: int, chain: str | None) -> ScanState:
         """A new scan if this process gets the cluster lease, else a follower of the scan that holds it."""
         state = ScanState(max_tokens, chain, self._clock(), self._monotonic())
-        holder = self._lease.try_acquire(state.scan_id, {"max_tokens": max_tokens, "chain": chain},
-                                         self.settings.scan_deadline)  # fmt: skip
+        params = {"max_tokens": max_tokens, "chain": chain}
+        try:
+            holder = self._lease.try_acquire(state.scan_id, params, self.settings.scan_deadline)
+        except Exception:  # coordination down: scan here; the budget still guards every upstream call
+            log.exception("scan lease unavailable; scanning in this process")
+            holder = None
         if holder is not None:
             state.scan_id, state.remote, state.stage = holder, True, "running in another process"
         self._current = state
@@ -111,7 +115,11 @@ class TokenDiscoveryService:
 
     def _cluster_result(self, max_tokens: int, chain: str | None) -> ScanState | None:
         """The cluster's last successful scan with these parameters, if within DISCOVERY_MIN_INTERVAL."""
-        last = self._lease.last()
+        try:
+            last = self._lease.last()
+        except Exception:
+            log.exception("scan lease unavailable; no cluster result to reuse")
+            return None
         if last is None or last["params"] != {"max_tokens": max_tokens, "chain": chain}:
             return None
         if time.time() - float(last["finished_epoch"]) >= self.settings.min_interval:
