@@ -321,3 +321,16 @@ def test_a_client_flooding_socket_events_is_slowed_down(app: Flask) -> None:
     other.get_received()
     other.emit("request_status")
     assert other.get_received()[0]["name"] == "discovery_status"
+
+
+@pytest.mark.parametrize("query", ["limit=²", "limit=--5", "after_seq=" + "9" * 5000, "limit= 7 x"])
+def test_odd_numbers_in_queries_are_400_not_500(app: Flask, query: str) -> None:
+    assert app.test_client().get(f"/api/discovery/recent?{query}").status_code == 400
+
+
+def test_a_huge_last_seq_is_refused(app: Flask) -> None:
+    socket = socketio_of(app).test_client(app)
+    socket.get_received()
+    socket.emit("join_discovery", {"last_seq": 2**70})
+    (event,) = socket.get_received()
+    assert event["name"] == "error" and "last_seq" in event["args"][0]["error"]

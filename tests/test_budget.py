@@ -197,3 +197,14 @@ def test_every_route_has_a_cost_and_each_call_pays_it() -> None:
         guard.call(route, FlakyCall())
     balances = {name: bucket.state()["balance"] for name, bucket in guard.budget.buckets.items()}
     assert balances == {"dexscreener.discovery": 58, "dexscreener.market": 299, "geckoterminal": 28, "goplus": 28}
+
+
+def test_a_bad_payload_answering_the_probe_ends_it() -> None:
+    clock = ManualClock()
+    guard = gate(clock)
+    with pytest.raises(RateLimited):
+        guard.call("goplus.token_security", FlakyCall(RateLimited("goplus.token_security", 5, "4029")))
+    clock.now += 6
+    with pytest.raises(BadPayload):
+        guard.call("goplus.token_security", FlakyCall(BadPayload("goplus.token_security", "html")))  # the probe
+    assert guard.call("goplus.token_security", FlakyCall()) == "ok"  # traffic resumes

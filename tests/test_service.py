@@ -169,3 +169,23 @@ def test_scan_state_is_always_answered(wired) -> None:
     services.service.trigger_scan(max_tokens=3)
     state = services.service.current_scan()
     assert state["status"] == "completed" and state["progress"] == {"done": 3, "total": 3}
+
+
+def test_a_callback_that_reads_the_service_never_deadlocks_it(wired) -> None:
+    services, _ = wired
+    seen: list[dict] = []
+    services.service.on_scan_complete(lambda report: seen.append(services.service.get_stats()))
+    result = services.service.trigger_scan(max_tokens=2, wait=10)
+    assert result["success"] and seen and seen[0]["total_scans"] == 1
+    assert services.service.current_scan()["status"] == "completed"
+
+
+def test_shutdown_finishes_a_running_scan(simulator: SimulatorServer) -> None:
+    services, _ = sim_services(simulator, HTTP_READ_TIMEOUT="30", HTTP_CALL_DEADLINE="60")
+    requests.post(f"{simulator.url}/_sim/faults", json={"route": "dexscreener.tokens", "mode": "timeout"}, timeout=5)
+    running = services.service.trigger_scan(max_tokens=3, wait=0.5)
+    assert running["status"] == "running"
+    services.service.shutdown()
+    state = services.service.current_scan()
+    assert state["status"] == "failed" and "shutting down" in state["error"]
+    services.close()

@@ -156,6 +156,10 @@ class CallGate:
             self.budget.succeeded(route)  # a failure is not a rate limit: a probe's answer came back
             self.ledger.add("failures", route)
             raise
+        except Exception:  # a bad payload or a refused request is still an answer: the probe is over
+            breaker.record(True)
+            self.budget.succeeded(route)
+            raise
         breaker.record(True)
         self.budget.succeeded(route)
         return result

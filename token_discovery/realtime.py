@@ -41,7 +41,7 @@ def parse_last_seq(data: Any) -> int | None:
     value = data.get("last_seq")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2**62:
         raise ValueError("last_seq must be a non-negative integer")
     return value
 

@@ -148,8 +148,14 @@ class TokenDiscoveryService:
     def _abandon(self, state: ScanState) -> None:
         """Mark a hung scan failed and release it (call under the lock)."""
         log.error("scan %s passed its %ss deadline; abandoned", state.scan_id, self.settings.scan_deadline)
+        self._stop(state, f"scan deadline of {self.settings.scan_deadline:.0f}s exceeded")
+
+    def _stop(self, state: ScanState, error: str) -> None:
+        """Cancel a scan, wake its waiters, and publish its failure from another thread (call under the lock)."""
         state.cancelled.set()
-        self._finish(state, None, f"scan deadline of {self.settings.scan_deadline:.0f}s exceeded")
+        summary = self._settle(state, None, error)
+        state.finished.set()
+        threading.Thread(target=self._publish, args=(state, summary), name="scan-stopped", daemon=True).start()
 
     # ---- running ----------------------------------------------------------------------------
 
@@ -164,6 +170,9 @@ class TokenDiscoveryService:
             if state.finished.is_set():
                 return
             summary = summary or {"success": False, "error": "the scan running in another process did not report"}
+            # cache it under the parameters it was run with, not the ones this trigger asked for
+            state.max_tokens = int(summary.get("max_tokens") or state.max_tokens)
+            state.chain = summary.get("chain", state.chain)
             state.finished_at, state.finished_monotonic = self._clock(), self._monotonic()
             state.status = "completed" if summary.get("success") else "failed"
             state.error, state.result, state.stage = summary.get("error"), summary, "done"
@@ -183,7 +192,9 @@ class TokenDiscoveryService:
         with self._lock:
             if state.finished.is_set():
                 return
-            self._finish(state, result, error)
+            summary = self._settle(state, result, error)
+        self._publish(state, summary)  # outside the lock: the store, Redis and callbacks may be slow
+        state.finished.set()  # waiters wake once everyone has been told
 
     def _metered(self, result: dict[str, Any], before: dict[str, dict[str, int]]) -> dict[str, Any]:
         """The scan result with what it cost upstream, from the guard's ledger."""
@@ -193,17 +204,21 @@ class TokenDiscoveryService:
             self._demand["tokens_skipped_recent"] += int(result.get("tokens_skipped_recent") or 0)
         return {**result, "upstream": upstream, "upstream_calls": upstream["total_calls"]}
 
-    def _finish(self, state: ScanState, result: dict[str, Any] | None, error: str | None) -> None:
-        """Record the outcome, wake the waiters, tell everyone (call under the lock)."""
+    def _settle(self, state: ScanState, result: dict[str, Any] | None, error: str | None) -> dict[str, Any]:
+        """Fix the outcome of a scan in its state (call under the lock; no I/O here)."""
         state.finished_at, state.finished_monotonic = self._clock(), self._monotonic()
         state.status, state.error, state.stage = ("failed", error, "failed") if error else ("completed", None, "done")
         summary = state.summary(result)
         state.result = summary
         self._last = state
-        state.finished.set()
-        self._record(summary)
-        self._hand_back_lease(state, summary)
-        event = events.SCAN_ERROR if error else events.SCAN_COMPLETED
+        return summary
+
+    def _publish(self, state: ScanState, summary: dict[str, Any]) -> None:
+        """Record the scan, hand back the lease, tell everyone (never under the lock)."""
+        if not state.remote:  # a scan another process ran is that process's to record and release
+            self._record(summary)
+            self._hand_back_lease(state, summary)
+        event = events.SCAN_ERROR if state.error else events.SCAN_COMPLETED
         self._notifier.broadcast(event, {**summary, "timestamp": iso(state.finished_at)})
         for callback in self._scan_callbacks:
             run_callback(callback, summary)
@@ -336,4 +351,4 @@ class TokenDiscoveryService:
         self.stop_auto_discovery()
         with self._lock:
             if self._current is not None and not self._current.finished.is_set():
-                self._current.cancelled.set()
+                self._stop(self._current, "the service is shutting down")

@@ -56,6 +56,11 @@ local excess = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[
 for i = 1, excess do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
 return excess
 """
+# A normal answer ends the probe that is out; it never erases a probe still due after a cooldown.
+_CLEAR_PROBE = """
+if redis.call('GET', KEYS[1]) == 'out' then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 REFUSE_SECONDS = 1.0
 
 
@@ -69,6 +74,7 @@ class RedisTokenBucket:
         self._keys = [f"td:budget:{name}:spent", f"td:budget:{name}:cooldown", f"td:budget:{name}:probe"]
         self._take, self._cool = client.register_script(_TAKE), client.register_script(_COOL)
         self._state, self._sync = client.register_script(_STATE), client.register_script(_SYNC)
+        self._clear = client.register_script(_CLEAR_PROBE)
 
     def try_take(self, cost: float) -> float:
         """Take `cost` tokens: 0.0 when taken, else seconds to wait; refused when Redis is unreachable."""
@@ -89,7 +95,7 @@ class RedisTokenBucket:
     def succeeded(self) -> None:
         """A call was answered normally: a pending probe is over."""
         try:
-            self._redis.delete(self._keys[2])
+            self._clear(keys=self._keys[2:])
         except Exception as error:
             log.error("shared budget unreachable: %s", error)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -49,8 +50,8 @@ def integer(value: Any, name: str, low: int, high: int) -> int | None:
     """An optional integer within [low, high]; strings of digits are accepted from query strings."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise BadRequest(f"{name} must be an integer between {low} and {high}")
     return value

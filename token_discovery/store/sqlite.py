@@ -82,14 +82,15 @@ class SQLiteStore:
         """Insert with the next seq or update in place; trim the oldest beyond capacity."""
         values = (json.dumps(data), score, level, int(complete), at.isoformat())
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
+                self._db.execute("BEGIN IMMEDIATE")
                 stored = self._upsert_locked(chain, address, values)
                 self._trim()
                 self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            except sqlite3.Error as error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreUnavailable(str(error)) from error
         return stored
 
     def _upsert_locked(self, chain: str, address: str, values: tuple[Any, ...]) -> StoredToken:
