@@ -106,14 +106,6 @@ class TokenBucket:
         with self._lock:
             return self._wait(self._clock(), cost)
 
-    def refund(self, cost: float) -> None:
-        """Give back the tokens of a call that never left."""
-        with self._lock:
-            if self._spent:
-                self._spent[-1][1] = max(0.0, self._spent[-1][1] - cost)
-            if self._probe == "out":
-                self._probe = "due"
-
     def succeeded(self) -> None:
         """A call was answered normally: a pending probe is over, traffic resumes."""
         with self._lock:
@@ -184,10 +176,6 @@ class Budget:
         wait = bucket.try_take(cost)
         if wait > 0:
             raise BudgetExhausted(ROUTE_CLASS[route], bucket.state()["balance"], cost, wait)
-
-    def refund(self, route: str, cost: float = 1.0) -> None:
-        """A reserved call was not sent."""
-        self.bucket(route).refund(cost)
 
     def succeeded(self, route: str) -> None:
         """A call on a route was answered normally."""

@@ -47,7 +47,9 @@ _STATE = """
 local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
-return {tostring(redis.call('ZCARD', KEYS[1])), tostring(math.max(0, cooldown - now))}
+local waiting = math.max(0, cooldown - now)
+if waiting == 0 and redis.call('GET', KEYS[3]) == 'out' then waiting = 1 end
+return {tostring(redis.call('ZCARD', KEYS[1])), tostring(waiting)}
 """
 _SYNC = """
 local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
@@ -89,9 +91,6 @@ class RedisTokenBucket:
         """Seconds until `cost` tokens would be there (an estimate: the shared log is not read)."""
         return cost / self.rate
 
-    def refund(self, cost: float) -> None:
-        """Calls that never left are not given back in the shared log: it errs on the side of spending less."""
-
     def succeeded(self) -> None:
         """A call was answered normally: a pending probe is over."""
         try:
@@ -116,7 +115,7 @@ class RedisTokenBucket:
     def state(self) -> dict[str, Any]:
         """Balance, capacity and cooldown left; balance 0 and the error when Redis cannot say."""
         try:
-            used, cooling = self._state(keys=self._keys[:2], args=[self.window])
+            used, cooling = self._state(keys=self._keys, args=[self.window])
         except Exception as error:
             return {"balance": 0.0, "capacity": self.capacity, "cooldown_seconds": 0.0, "error": str(error)[:120]}
         cooldown = round(float(cooling), 2)
