@@ -8,6 +8,7 @@ from typing import Any
 from token_discovery import events
 from token_discovery.analysis import RULES_VERSION, Evidence, evaluate
 from token_discovery.changes import describe_changes
+from token_discovery.models import TokenRecord
 from token_discovery.records import assessment_json, record_json
 from token_discovery.store.base import TokenStore
 
@@ -20,6 +21,12 @@ def _verdict_of(analysis: dict[str, Any]) -> dict[str, Any]:
         "rules_version": analysis.get("rules_version"),
         "reasons": sorted(reason.get("code", "") for reason in analysis.get("reasons") or []),
     }
+
+
+def _unchanged(store: TokenStore, record: TokenRecord) -> bool:
+    """Whether the token is still stored exactly as it was read."""
+    current = store.since_seq(record.seq - 1, 1)
+    return bool(current) and current[0].seq == record.seq and current[0].scanned_at == record.scanned_at
 
 
 def rescore_stored(store: TokenStore, notifier: events.Notifier, publish_lock: threading.Lock) -> dict[str, Any]:
@@ -38,6 +45,8 @@ def rescore_stored(store: TokenStore, notifier: events.Notifier, publish_lock: t
             continue
         data = {**record.data, "analysis": new_analysis}
         with publish_lock:
+            if not _unchanged(store, record):  # a scan updated or evicted it since we read it: leave it
+                continue
             outcome = store.upsert(record.chain, record.address, data, new_analysis["score"], new_analysis["level"],
                                    record.complete, record.scanned_at)  # fmt: skip
             changes = describe_changes(record.data, data, record.risk_level, outcome.record.risk_level)
