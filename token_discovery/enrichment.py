@@ -104,6 +104,5 @@ def enrich(keys: Sequence[Key], market: MarketSource, security: SecuritySource) 
     """Market data then security for every key, in the fewest calls the upstream limits allow."""
     result = Enrichment()
     fetch_market(keys, market, result)
-    for _ in security_batches(keys, security, result):
-        pass
+    list(security_batches(keys, security, result))  # every batch lands in `result` as it is read
     return result

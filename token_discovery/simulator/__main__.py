@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 
 from token_discovery.simulator.app import SimulatorApp
@@ -30,9 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     server = SimulatorServer(app, args.host, args.port)
     logging.getLogger("token_discovery.simulator").info("simulated upstream on %s", server.url)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
     finally:
         server.stop()
 
