@@ -51,8 +51,8 @@ class LiveApp:
             try:
                 requests.get(f"{self.url}/healthz", timeout=0.5)
                 return self
-            except requests.ConnectionError:
-                time.sleep(0.05)  # readiness probe: the server socket is not listening yet
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.05)  # readiness probe: the server is not listening or not answering yet
         self.stop()
         raise RuntimeError("app did not start in time")
 
