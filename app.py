@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"configuration error: {error}") from None
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host, port = args.host or config.host, args.port or config.port
+    config = config.replace(host=host, port=port)  # the app's own origin is where it really listens
     if simulator:  # the demo's addresses are for the person at the terminal, whatever LOG_LEVEL says
         print(f"demo: simulated market on {simulator.url}", file=sys.stderr, flush=True)
         admin = f"http://{host}:{port}/admin"

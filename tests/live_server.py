@@ -32,7 +32,8 @@ class LiveApp:
         self.server, self.args = server, args
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "ALLOWED_ORIGINS": self.url, "LOG_LEVEL": "WARNING", **env}
+        defaults = {"ALLOWED_ORIGINS": "", "LOG_LEVEL": "WARNING", "HOST": "127.0.0.1", "PORT": str(self.port)}
+        self.env = {**os.environ, **defaults, **env}
         self.process: subprocess.Popen[bytes] | None = None
         self.log: Any = None
 

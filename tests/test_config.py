@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_defaults_match_the_contract() -> None:
     config = Config.from_env({})
     assert (config.host, config.port) == ("127.0.0.1", 5000)
-    assert config.allowed_origins == ("http://127.0.0.1:5000", "http://localhost:5000")
+    assert config.allowed_origins == ()  # the app's own origin is always allowed; nothing else by default
+    assert config.trusted_proxy_count == 0
     assert config.sqlite_path == "instance/tokens.db"
     assert config.auto_start_discovery is False
     assert (config.discovery_interval, config.discovery_max_tokens) == (300, 20)

@@ -86,10 +86,8 @@ def _optional_url(schemes: tuple[str, ...]) -> Parser:
 
 
 def _origins(name: str, raw: str) -> tuple[str, ...]:
-    """Parse a comma-separated list of explicit http(s) origins; '*' is refused."""
+    """Parse a comma-separated list of explicit http(s) origins (possibly none); '*' is refused."""
     origins = tuple(item.strip().rstrip("/") for item in raw.split(",") if item.strip())
-    if not origins:
-        raise ConfigError(f"{name} must list at least one origin, got {raw!r}")
     for origin in origins:
         parts = urlsplit(origin)
         if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
@@ -123,11 +121,8 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "port": ("PORT", "5000", _integer(1, 65535)),
     "secret_key": ("SECRET_KEY", "", _text),
     "admin_token": ("ADMIN_TOKEN", "", _text),
-    "allowed_origins": (
-        "ALLOWED_ORIGINS",
-        "http://127.0.0.1:5000,http://localhost:5000",
-        _origins,
-    ),
+    "allowed_origins": ("ALLOWED_ORIGINS", "", _origins),
+    "trusted_proxy_count": ("TRUSTED_PROXY_COUNT", "0", _integer(0, 5)),
     "sqlite_path": ("SQLITE_PATH", "instance/tokens.db", _text),
     "mongodb_uri": ("MONGODB_URI", "", _optional_url(("mongodb", "mongodb+srv"))),
     "redis_url": ("REDIS_URL", "", _optional_url(("redis", "rediss", "unix"))),
@@ -172,6 +167,7 @@ class Config:
     secret_key: str
     admin_token: str
     allowed_origins: tuple[str, ...]
+    trusted_proxy_count: int
     sqlite_path: str
     mongodb_uri: str
     redis_url: str

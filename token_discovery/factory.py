@@ -10,10 +10,12 @@ from flask import Flask, Response, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from token_discovery.api import admin, console, discovery, health, metrics, openapi
 from token_discovery.api.limits import install_limiter
 from token_discovery.api.metrics import install_metrics
+from token_discovery.api.origins import OriginPolicy
 from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
@@ -40,10 +42,11 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     if config.secret_key_generated:
         log.warning("SECRET_KEY is not set: using a random key; admin sessions end with the process")
+    origins = OriginPolicy(config.host, config.port, config.allowed_origins)
     socketio = SocketIO(
         app,
         async_mode=overrides.pop("async_mode", None) or async_mode(),
-        cors_allowed_origins=list(config.allowed_origins),
+        cors_allowed_origins=origins,
         message_queue=config.redis_url or None,
         max_http_buffer_size=64 * 1024,
     )
@@ -61,7 +64,10 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.register_blueprint(health.bp)
     install_limiter(app, config)
     _register_errors(app)
-    app.after_request(_cors(config.allowed_origins))
+    app.after_request(_cors(origins))
+    if config.trusted_proxy_count:  # outermost, so Socket.IO and Flask both see the client's scheme, host and address
+        n = config.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.after_request(_security_headers)
     if config.auto_start_discovery:
         services.service.start_auto_discovery()
@@ -113,12 +119,12 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def _cors(origins: tuple[str, ...]) -> Any:
-    """Allow the configured origins, and only them, to read the API."""
+def _cors(origins: OriginPolicy) -> Any:
+    """Allow the app's own and the configured origins, and only them, to read the API."""
 
     def add_headers(response: Response) -> Response:
         origin = request.headers.get("Origin")
-        if origin in origins:
+        if origins.allows(origin, request.environ):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
