@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from token_discovery.discovery import merge_sightings
 from token_discovery.models import Candidate, Link
+from token_discovery.sources.chains import token_pages
 from token_discovery.sources.parsing import (
     NAME_MAX,
     clean_text,
@@ -57,3 +58,17 @@ def test_sightings_of_one_token_merge_with_every_source() -> None:
     assert first.sources == ("dexscreener.token_profiles", "geckoterminal.new_pools")
     assert (first.candidate.name, first.candidate.pool_address) == ("Alpha", "0xp")
     assert first.candidate.links == (Link("twitter", "https://x.com/a"),)
+
+
+def test_token_pages_are_built_only_from_a_known_chain_and_a_well_formed_address() -> None:
+    evm = "0x" + "ab" * 20
+    assert token_pages("base", evm) == {
+        "dexscreener": f"https://dexscreener.com/base/{evm}",
+        "explorer": f"https://basescan.org/token/{evm}",
+    }
+    mint = "So11111111111111111111111111111111111111112"
+    assert token_pages("solana", mint)["explorer"] == f"https://solscan.io/token/{mint}"
+    assert token_pages("base", "javascript:alert(1)") == {}
+    assert token_pages("base", evm + "/../../evil") == {}
+    assert token_pages("tron", evm) == {}
+    assert token_pages("base", evm + "\n") == {}

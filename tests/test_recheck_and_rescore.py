@@ -9,7 +9,7 @@ from tests.service_support import ManualClock, sim_services
 from tests.test_api import ADMIN, make_app
 from token_discovery import events
 from token_discovery.budget import Budget
-from token_discovery.changes import describe_changes
+from token_discovery.changes import HISTORY_LIMIT, describe_changes, with_history
 from token_discovery.factory import services_of
 from token_discovery.guard import CallGate
 from token_discovery.simulator import SimulatorServer
@@ -26,6 +26,16 @@ def test_changes_name_what_a_trader_cares_about() -> None:
     assert [c["field"] for c in changes] == ["sell_tax", "is_honeypot", "liquidity_usd", "risk_level"]
     assert changes[0]["label"] == "Sell tax raised from 5% to 35%"
     assert changes[2]["label"] == "Liquidity fell from $40,000 to $15,000"
+
+
+def test_history_keeps_the_newest_changes_and_nothing_when_nothing_changed() -> None:
+    change = [{"field": "risk_level", "old": "safe", "new": "risky", "label": "Verdict changed"}]
+    assert with_history({}, {"name": "A"}, [], "t0") is None
+    data: dict = {}
+    for i in range(HISTORY_LIMIT + 5):
+        data = with_history(data, {"name": "A"}, change, f"t{i}") or {}
+    assert len(data["history"]) == HISTORY_LIMIT and data["history"][-1]["at"] == f"t{HISTORY_LIMIT + 4}"
+    assert with_history(data, {"name": "B"}, [], "later") == {"name": "B", "history": data["history"]}
 
 
 def test_small_moves_are_not_changes() -> None:
@@ -55,6 +65,9 @@ def test_incomplete_tokens_are_rechecked_and_the_update_announced(simulator: Sim
             record = next(r for r in services.store.recent(50) if (r.chain, r.address) == key)
             if record.risk_level != "unknown":
                 assert any(c["field"] == "risk_level" for c in updated[key]["changes"])
+                (entry,) = record.data["history"]  # the change is kept with the token, for the detail panel
+                assert entry["changes"] == updated[key]["changes"] and entry["at"]
+                assert updated[key]["token_data"]["history"] == record.data["history"]
     finally:
         services.close()
 
@@ -76,8 +89,9 @@ def test_rescore_recomputes_stored_verdicts_and_reports_differences(simulator: S
         (difference,) = report["differences"]
         assert difference["seq"] == victim.seq
         assert difference["old"]["score"] == 77 and difference["new"]["score"] == victim.risk_score
-        restored = store.recent(10)
-        assert next(r for r in restored if r.seq == victim.seq).risk_score == victim.risk_score
+        restored = next(r for r in store.recent(10) if r.seq == victim.seq)
+        assert restored.risk_score == victim.risk_score
+        assert restored.data["history"][-1]["changes"][-1]["field"] == "risk_level"
         again = client.post("/api/admin/rescore", headers=ADMIN).get_json()
         assert again["changed"] == 0
     finally:

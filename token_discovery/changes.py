@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 LIQUIDITY_DROP = 0.5
+HISTORY_LIMIT = 20
 
 
 def _evidence(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -57,3 +58,13 @@ def describe_changes(
     if old_level != new_level:
         changes.append(_change("risk_level", old_level, new_level, f"Verdict changed from {old_level} to {new_level}"))
     return changes
+
+
+def with_history(
+    previous: Mapping[str, Any], data: Mapping[str, Any], changes: list[dict[str, Any]], at: str
+) -> dict[str, Any] | None:
+    """`data` carrying the token's earlier changes plus these (the newest HISTORY_LIMIT); None when there are none."""
+    kept = list(previous.get("history") or [])
+    if changes:
+        kept = [*kept, {"at": at, "changes": changes}][-HISTORY_LIMIT:]
+    return {**data, "history": kept} if kept else None

@@ -17,15 +17,17 @@ SCAN_COMPLETED = "scan_completed"  # the scan result: {scan_id, tokens_found, to
 SCAN_ERROR = "scan_error"  # {scan_id, timestamp, error}
 DISCOVERY_STATUS = "discovery_status"  # the status object of GET /api/discovery/status
 ERROR = "error"  # {error}: a client payload was refused
+ADMIN_STATS = "admin_stats"  # to admin sockets only: the monitor's snapshot (vitals, status, budget, health)
 
 # Client to server.
 JOIN_DISCOVERY = "join_discovery"  # optional {"last_seq": n}
 LEAVE_DISCOVERY = "leave_discovery"
 REQUEST_STATUS = "request_status"
+JOIN_ADMIN = "join_admin"  # optional {"token": ADMIN_TOKEN}; else the admin session cookie of the handshake
 
 SERVER_EVENTS = (CONNECTED, JOINED_DISCOVERY, NEW_TOKEN, TOKEN_UPDATED, SCAN_STARTED, SCAN_PROGRESS,
-                 SCAN_COMPLETED, SCAN_ERROR, DISCOVERY_STATUS, ERROR)  # fmt: skip
-CLIENT_EVENTS = (JOIN_DISCOVERY, LEAVE_DISCOVERY, REQUEST_STATUS)
+                 SCAN_COMPLETED, SCAN_ERROR, DISCOVERY_STATUS, ERROR, ADMIN_STATS)  # fmt: skip
+CLIENT_EVENTS = (JOIN_DISCOVERY, LEAVE_DISCOVERY, REQUEST_STATUS, JOIN_ADMIN)
 
 
 class Notifier(Protocol):

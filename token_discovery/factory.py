@@ -19,6 +19,7 @@ from token_discovery.api.origins import OriginPolicy
 from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
+from token_discovery.monitoring import Monitor
 from token_discovery.realtime import SocketNotifier, register_handlers
 from token_discovery.store.base import StoreUnavailable
 
@@ -53,9 +54,10 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     services = build_services(config, notifier=SocketNotifier(socketio), **overrides)
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
-    counters: dict[str, Any] = {"socket_clients": 0}
-    app.extensions["token_discovery.metrics"] = install_metrics(services, counters)
-    register_handlers(socketio, services.service, counters)
+    monitor = Monitor(services)
+    app.extensions["token_discovery.monitor"] = monitor
+    app.extensions["token_discovery.metrics"] = install_metrics(services, monitor)
+    register_handlers(socketio, services.service, monitor)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(console.bp)
@@ -77,6 +79,11 @@ def create_app(config: Config, **overrides: Any) -> Flask:
 def socketio_of(app: Flask) -> SocketIO:
     """The SocketIO server of an app made by create_app."""
     return app.extensions["token_discovery.socketio"]
+
+
+def monitor_of(app: Flask) -> Monitor:
+    """The monitor of an app made by create_app."""
+    return app.extensions["token_discovery.monitor"]
 
 
 def services_of(app: Flask) -> Services:

@@ -10,7 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from token_discovery.budget import CALL_COSTS, Budget, BudgetExhausted
+from token_discovery.budget import CALL_COSTS, ROUTE_CLASS, Budget, BudgetExhausted
+from token_discovery.monitoring import MinuteSeries
 from token_discovery.sources.base import BudgetRefused, RateLimited, SourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -73,14 +74,16 @@ class CallLedger:
 
     KINDS = ("calls", "rate_limited", "refused", "retries", "failures")
 
-    def __init__(self) -> None:
+    def __init__(self, history: MinuteSeries | None = None) -> None:
         self._lock = threading.Lock()
         self._counts: dict[str, Counter[str]] = {kind: Counter() for kind in self.KINDS}
+        self.history = history or MinuteSeries()  # per minute and route class, for the console's budget chart
 
     def add(self, kind: str, route: str) -> None:
         """Count one event on a route."""
         with self._lock:
             self._counts[kind][route] += 1
+        self.history.add(f"{kind}:{ROUTE_CLASS.get(route, route)}")
 
     def snapshot(self) -> dict[str, dict[str, int]]:
         """A copy of every counter."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import threading
 from typing import Any
 
-from flask import request
+from flask import current_app, request, session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from token_discovery import events
+from token_discovery.monitoring import Monitor
 from token_discovery.records import iso
 from token_discovery.service import TokenDiscoveryService, utc_now
 from token_discovery.socket_limits import SocketEventLimiter
@@ -46,10 +48,10 @@ def parse_last_seq(data: Any) -> int | None:
     return value
 
 
-def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, counters: dict[str, Any]) -> None:
-    """Attach the client events of the contract; `counters["socket_clients"]` follows the connections."""
-    lock = threading.Lock()
+def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, monitor: Monitor) -> None:
+    """Attach the client events of the contract; the monitor follows the connections."""
     limiter = SocketEventLimiter()
+    admin_feed = AdminFeed(socketio, monitor)
 
     def over_limit() -> bool:
         """Refuse an event past the connection's limit, with an error event."""
@@ -60,15 +62,23 @@ def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, counte
 
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
-        with lock:
-            counters["socket_clients"] = counters.get("socket_clients", 0) + 1
+        monitor.client_connected(+1)
         emit(events.CONNECTED, {"message": "connected to token discovery", "timestamp": iso(utc_now())})
 
     @socketio.on("disconnect")
     def on_disconnect(reason: Any = None) -> None:
-        with lock:
-            counters["socket_clients"] = max(0, counters.get("socket_clients", 0) - 1)
+        monitor.client_connected(-1)
         limiter.forget(request.sid)  # type: ignore[attr-defined]
+        admin_feed.leave(request.sid)  # type: ignore[attr-defined]
+
+    @socketio.on(events.JOIN_ADMIN)
+    def on_join_admin(data: Any = None) -> None:
+        if over_limit():
+            return
+        if not is_admin_socket(data):
+            emit(events.ERROR, {"error": "admin credential required"})
+            return
+        admin_feed.join(request.sid)  # type: ignore[attr-defined]
 
     @socketio.on(events.JOIN_DISCOVERY)
     def on_join(data: Any = None) -> None:
@@ -111,3 +121,61 @@ def _join(service: TokenDiscoveryService, sid: str, last_seq: int | None) -> int
         join_room(events.ROOM, sid=sid)
         emit(events.ERROR, {"error": "database unavailable: nothing replayed"})
         return 0
+
+
+ADMIN_PUSH_SECONDS = 2.0
+
+
+def is_admin_socket(data: Any) -> bool:
+    """An admin session cookie on the handshake, or {"token": ADMIN_TOKEN}; never when ADMIN_TOKEN is unset."""
+    token = current_app.extensions["token_discovery"].config.admin_token
+    if not token:
+        return False
+    given = data.get("token") if isinstance(data, dict) else None
+    if isinstance(given, str) and hmac.compare_digest(given.encode(), token.encode()):
+        return True
+    return bool(session.get("admin"))
+
+
+class AdminFeed:
+    """Pushes the monitor's snapshot to every admin socket of this process every few seconds, while there are any."""
+
+    def __init__(self, socketio: SocketIO, monitor: Monitor, period: float = ADMIN_PUSH_SECONDS) -> None:
+        self._socketio, self._monitor, self._period = socketio, monitor, period
+        self._sids: set[str] = set()
+        self._running = False
+        self._lock = threading.Lock()
+
+    def join(self, sid: str) -> None:
+        """Start pushing to this socket (a first snapshot at once)."""
+        self._push([sid])
+        with self._lock:
+            self._sids.add(sid)
+            start, self._running = not self._running, True
+        if start:
+            self._socketio.start_background_task(self._loop)
+
+    def leave(self, sid: str) -> None:
+        """Stop pushing to this socket."""
+        with self._lock:
+            self._sids.discard(sid)
+
+    def _loop(self) -> None:
+        """Push until no admin is left."""
+        while True:
+            self._socketio.sleep(self._period)
+            with self._lock:
+                sids = list(self._sids)
+                if not sids:
+                    self._running = False
+                    return
+            self._push(sids)
+
+    def _push(self, sids: list[str]) -> None:
+        """One snapshot to each socket; a failure is logged, never fatal to the loop."""
+        try:
+            snapshot = self._monitor.snapshot()
+            for sid in sids:
+                self._socketio.emit(events.ADMIN_STATS, snapshot, to=sid)
+        except Exception:
+            log.exception("could not push the admin snapshot")

@@ -8,6 +8,7 @@ from typing import Any
 
 from token_discovery.analysis.evidence import Evidence
 from token_discovery.models import Assessment, Discovered, Link, MarketData, SecurityReport, TokenRecord
+from token_discovery.sources.chains import token_pages
 
 SECURITY_KEEP = (
     "indexed", "flags", "buy_tax", "sell_tax", "transfer_tax", "holder_count", "lp_holder_count",
@@ -94,7 +95,7 @@ def record_json(record: TokenRecord) -> dict[str, Any]:
         "seq": record.seq,
         "token_address": record.address,
         "token_chain": record.chain,
-        "token_data": dict(record.data),
+        "token_data": {**record.data, "pages": token_pages(record.chain, record.address)},
         "risk_score": record.risk_score,
         "risk_level": record.risk_level,
         "is_safe": record.is_safe,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import Any
 
 from token_discovery import events
 from token_discovery.analysis import RULES_VERSION, Evidence, evaluate
-from token_discovery.changes import describe_changes
+from token_discovery.changes import describe_changes, with_history
 from token_discovery.models import TokenRecord
-from token_discovery.records import assessment_json, record_json
+from token_discovery.records import assessment_json, iso, record_json
 from token_discovery.store.base import TokenStore
 
 
@@ -29,7 +30,9 @@ def _unchanged(store: TokenStore, record: TokenRecord) -> bool:
     return bool(current) and current[0].seq == record.seq and current[0].scanned_at == record.scanned_at
 
 
-def rescore_stored(store: TokenStore, notifier: events.Notifier, publish_lock: threading.Lock) -> dict[str, Any]:
+def rescore_stored(
+    store: TokenStore, notifier: events.Notifier, publish_lock: threading.Lock, at: datetime
+) -> dict[str, Any]:
     """Recompute every stored verdict; store and announce the ones that changed."""
     checked, skipped, differences = 0, 0, []
     for record in store.recent(store.capacity):
@@ -44,12 +47,13 @@ def rescore_stored(store: TokenStore, notifier: events.Notifier, publish_lock: t
         if old == new:
             continue
         data = {**record.data, "analysis": new_analysis}
+        changes = describe_changes(record.data, data, record.risk_level, new_analysis["level"])
+        data = with_history(record.data, data, changes, iso(at) or "") or data
         with publish_lock:
             if not _unchanged(store, record):  # a scan updated or evicted it since we read it: leave it
                 continue
             outcome = store.upsert(record.chain, record.address, data, new_analysis["score"], new_analysis["level"],
                                    record.complete, record.scanned_at)  # fmt: skip
-            changes = describe_changes(record.data, data, record.risk_level, outcome.record.risk_level)
             notifier.broadcast(events.TOKEN_UPDATED, {**record_json(outcome.record), "changes": changes})
         differences.append(
             {"seq": record.seq, "chain": record.chain, "address": record.address, "old": old, "new": new}

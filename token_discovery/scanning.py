@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from token_discovery import events
 from token_discovery.analysis import evaluate, gather
-from token_discovery.changes import describe_changes
+from token_discovery.changes import describe_changes, with_history
 from token_discovery.discovery import discover
 from token_discovery.enrichment import Enrichment, fetch_candles, fetch_market, security_batches
 from token_discovery.models import Discovered, SecurityReport, TokenRecord
@@ -199,21 +199,26 @@ class Scanner:
         complete = checked and market is not None
         with self.publish_lock:
             outcome = self._store.upsert(*found.key, data, verdict.score, verdict.level, complete, now)
-            payload = record_json(outcome.record)
             if outcome.created:
+                payload = record_json(outcome.record)
                 self._notifier.broadcast(events.NEW_TOKEN, payload)
             elif outcome.previous is not None:
-                self._announce_update(outcome.previous, outcome.record, payload)
+                self._update(outcome.previous, outcome.record, complete)
         if outcome.created:
             for callback in self.new_token_callbacks:
                 run_callback(callback, payload)
         return outcome.created
 
-    def _announce_update(self, previous: TokenRecord, record: TokenRecord, payload: dict[str, Any]) -> None:
-        """token_updated, with what changed, when something a trader cares about moved."""
+    def _update(self, previous: TokenRecord, record: TokenRecord, complete: bool) -> None:
+        """Keep the token's history of changes; token_updated when something a trader cares about moved."""
         changes = describe_changes(previous.data, record.data, previous.risk_level, record.risk_level)
+        merged = with_history(previous.data, record.data, changes, iso(record.scanned_at) or "")
+        if merged is not None:
+            at = record.scanned_at
+            record = self._store.upsert(record.chain, record.address, merged, record.risk_score, record.risk_level,
+                                        complete, at).record  # fmt: skip
         if changes:
-            self._notifier.broadcast(events.TOKEN_UPDATED, {**payload, "changes": changes})
+            self._notifier.broadcast(events.TOKEN_UPDATED, {**record_json(record), "changes": changes})
 
     def _progress(self, state: ScanState) -> None:
         """Announce progress."""

@@ -330,7 +330,7 @@ class TokenDiscoveryService:
 
     def rescore(self) -> dict[str, Any]:
         """Recompute every stored verdict with the current rules; report old -> new."""
-        return rescore_stored(self._store, self._notifier, self._scanner.publish_lock)
+        return rescore_stored(self._store, self._notifier, self._scanner.publish_lock, self._clock())
 
     def recent_scans(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest scan reports, newest first."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from token_discovery.bootstrap import Services
+from token_discovery.monitoring import Monitor
 from token_discovery.store.base import StoreUnavailable
 
 bp = Blueprint("metrics", __name__)
@@ -26,8 +26,8 @@ LEDGER_METRICS = {
 class ServiceCollector:
     """Collects every metric from the live services when Prometheus scrapes."""
 
-    def __init__(self, services: Services, counters: dict[str, Any]) -> None:
-        self._services, self._counters = services, counters
+    def __init__(self, services: Services, monitor: Monitor) -> None:
+        self._services, self._monitor = services, monitor
 
     def collect(self) -> Iterator[Metric]:
         """The metric families."""
@@ -82,14 +82,14 @@ class ServiceCollector:
         auto.add_metric([], 1.0 if service.auto.active else 0.0)
         yield auto
         clients = GaugeMetricFamily("td_socket_clients", "Connected Socket.IO clients")
-        clients.add_metric([], self._counters.get("socket_clients", 0))
+        clients.add_metric([], self._monitor.connected_clients)
         yield clients
 
 
-def install_metrics(services: Services, counters: dict[str, Any]) -> CollectorRegistry:
+def install_metrics(services: Services, monitor: Monitor) -> CollectorRegistry:
     """A registry of the app's own (nothing global, so several apps can live in one process)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ServiceCollector(services, counters))
+    registry.register(ServiceCollector(services, monitor))
     return registry
 
 

@@ -1,0 +1,95 @@
+"""The operator's view: vitals in /api/admin/stats, per-minute series, and the live admin feed over Socket.IO."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from tests.test_api import ADMIN, make_app
+from token_discovery import events
+from token_discovery.factory import monitor_of, services_of, socketio_of
+from token_discovery.monitoring import MinuteSeries
+from token_discovery.simulator import SimulatorServer
+
+
+class WallClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_minute_series_counts_per_minute_with_zeros_and_forgets_old_minutes() -> None:
+    clock = WallClock()
+    series = MinuteSeries(minutes=5, clock=clock)
+    series.add("calls", 3)
+    clock.now += 60
+    series.add("calls")
+    series.add("rate_limited")
+    points = series.series(["calls", "rate_limited"])
+    assert len(points) == 5
+    assert [p["calls"] for p in points] == [0, 0, 0, 3, 1] and points[-1]["rate_limited"] == 1
+    assert points[-1]["minute"].endswith("+00:00")
+    assert series.total("calls", 2) == 4 and series.total("calls", 1) == 1
+    clock.now += 10 * 60
+    series.add("calls")
+    assert series.total("calls", 30) == 1  # the old minutes are gone
+
+
+@pytest.fixture
+def app(simulator: SimulatorServer) -> Iterator[Flask]:
+    application = make_app(simulator)
+    yield application
+    services_of(application).close()
+
+
+@pytest.mark.integration
+def test_admin_stats_carry_the_vitals_of_the_seed(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/api/discovery/trigger", json={"max_tokens": 4})
+    body = client.get("/api/admin/stats", headers=ADMIN).get_json()
+    assert body["timestamp"].endswith("+00:00") and body["uptime_seconds"] >= 0
+    assert body["tokens_per_minute"] == 4.0  # four stored in the first minute of uptime
+    assert body["connected_clients"] == 0
+    socket = socketio_of(app).test_client(app)
+    assert client.get("/api/admin/stats", headers=ADMIN).get_json()["connected_clients"] == 1
+    socket.disconnect()
+
+
+@pytest.mark.integration
+def test_the_admin_feed_needs_the_credential_and_pushes_budget_per_minute(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/api/discovery/trigger", json={"max_tokens": 4})
+    stranger = socketio_of(app).test_client(app)
+    stranger.emit(events.JOIN_ADMIN)
+    received = stranger.get_received()
+    assert [m["name"] for m in received if m["name"] == events.ADMIN_STATS] == []
+    assert any(m["name"] == events.ERROR for m in received)
+
+    admin = socketio_of(app).test_client(app)
+    admin.emit(events.JOIN_ADMIN, {"token": ADMIN["Authorization"].split()[1]})
+    (snapshot,) = [m["args"][0] for m in admin.get_received() if m["name"] == events.ADMIN_STATS]
+    assert snapshot["connected_clients"] == 2 and snapshot["tokens_per_minute"] == 4.0
+    goplus = snapshot["budget"]["goplus"]
+    assert goplus["limit_per_minute"] == 30 and len(goplus["minutes"]) == 30
+    made = services_of(app).gate.ledger.snapshot()["calls"]
+    assert goplus["minutes"][-1]["calls"] == sum(n for r, n in made.items() if r.startswith("goplus"))
+    assert snapshot["health"]["store"]["ok"] and snapshot["health"]["redis"] == {"configured": False}
+    assert snapshot["status"]["tokens_in_database"] == 4 and snapshot["stats"]["database_usage"] == "4/200"
+    stranger.disconnect()
+    admin.disconnect()
+    assert monitor_of(app).connected_clients == 0
+
+
+@pytest.mark.integration
+def test_a_logged_in_console_joins_with_its_session_cookie(app: Flask) -> None:
+    client = app.test_client()
+    token = ADMIN["Authorization"].split()[1]
+    assert client.post("/admin/login", data={"token": token}).status_code == 303
+    socket = socketio_of(app).test_client(app, flask_test_client=client)
+    socket.emit(events.JOIN_ADMIN)
+    assert any(m["name"] == events.ADMIN_STATS for m in socket.get_received())
+    socket.disconnect()

@@ -1,0 +1,172 @@
+"""What the operator watches: per-minute series, throughput, health, and the admin snapshot pushed live."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from token_discovery.budget import PUBLISHED_LIMITS
+from token_discovery.store.base import StoreUnavailable
+
+if TYPE_CHECKING:
+    from token_discovery.bootstrap import Services
+
+SERIES_MINUTES = 30
+THROUGHPUT_MINUTES = 10
+SERIES_KINDS = ("calls", "rate_limited", "refused")
+
+
+class MinuteSeries:
+    """Counts per wall-clock minute and key, over the last `minutes` minutes."""
+
+    def __init__(self, minutes: int = SERIES_MINUTES, clock: Callable[[], float] = time.time) -> None:
+        self._minutes, self._clock = minutes, clock
+        self._buckets: dict[int, Counter[str]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str, n: int = 1) -> None:
+        """Count `n` events of `key` in the current minute."""
+        minute = int(self._clock() // 60)
+        with self._lock:
+            self._buckets.setdefault(minute, Counter())[key] += n
+            for old in [m for m in self._buckets if m <= minute - self._minutes]:
+                del self._buckets[old]
+
+    def series(self, keys: Iterable[str]) -> list[dict[str, Any]]:
+        """One entry per minute, oldest first, zeros included: {minute: ISO time, key: count, ...}."""
+        now = int(self._clock() // 60)
+        keys = tuple(keys)
+        with self._lock:
+            counts = {m: dict(c) for m, c in self._buckets.items()}
+        return [
+            {"minute": _minute_iso(m), **{k: counts.get(m, {}).get(k, 0) for k in keys}}
+            for m in range(now - self._minutes + 1, now + 1)
+        ]
+
+    def total(self, key: str, minutes: int) -> int:
+        """Events of `key` in the last `minutes` minutes, the current one included."""
+        now = int(self._clock() // 60)
+        with self._lock:
+            return sum(c.get(key, 0) for m, c in self._buckets.items() if m > now - minutes)
+
+
+def _minute_iso(minute: int) -> str:
+    """The start of a minute as an ISO-8601 UTC time."""
+    return datetime.fromtimestamp(minute * 60, UTC).isoformat()
+
+
+class Monitor:
+    """Uptime, connected clients, tokens per minute, and the snapshot the admin console shows live."""
+
+    def __init__(self, services: Services, clock: Callable[[], float] = time.time) -> None:
+        self._services, self._clock = services, clock
+        self.started_at = clock()
+        self.tokens = MinuteSeries(clock=clock)
+        self._clients = 0
+        self._lock = threading.Lock()
+        self._redis: Any = None
+        services.service.on_new_token(lambda record: self.tokens.add("tokens"))
+
+    @property
+    def connected_clients(self) -> int:
+        """Socket.IO connections open on this process."""
+        return self._clients
+
+    def client_connected(self, delta: int) -> None:
+        """A connection opened (+1) or closed (-1)."""
+        with self._lock:
+            self._clients = max(0, self._clients + delta)
+
+    def uptime_seconds(self) -> float:
+        """Seconds since this process started serving."""
+        return round(self._clock() - self.started_at, 1)
+
+    def tokens_per_minute(self) -> float:
+        """New tokens stored per minute over the last ten minutes (or the uptime, when shorter)."""
+        minutes = min(THROUGHPUT_MINUTES, max(1.0, self.uptime_seconds() / 60))
+        return round(self.tokens.total("tokens", THROUGHPUT_MINUTES) / minutes, 2)
+
+    def vitals(self) -> dict[str, Any]:
+        """The top-level figures of GET /api/admin/stats."""
+        return {
+            "timestamp": datetime.fromtimestamp(self._clock(), UTC).isoformat(),
+            "uptime_seconds": self.uptime_seconds(),
+            "tokens_per_minute": self.tokens_per_minute(),
+            "connected_clients": self.connected_clients,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the admin console shows, in one event."""
+        service = self._services.service
+        return {
+            **self.vitals(),
+            "status": service.get_status(),
+            "stats": service.get_stats(),
+            "budget": self.budget(),
+            "tokens_history": self.tokens.series(["tokens"]),
+            "health": self.health(),
+            "scans": service.recent_scans(10),
+        }
+
+    def budget(self) -> dict[str, Any]:
+        """Per route class: the bucket now, its limit a minute, and calls / 429s / refusals per minute."""
+        gate, config = self._services.gate, self._services.config
+        buckets = gate.budget.snapshot()
+        window = max(1.0, config.budget_window)
+        answer = {}
+        for name, state in buckets.items():
+            keys = [f"{kind}:{name}" for kind in SERIES_KINDS]
+            minutes = [
+                {"minute": m["minute"], **{kind: m[f"{kind}:{name}"] for kind in SERIES_KINDS}}
+                for m in gate.ledger.history.series(keys)
+            ]
+            limit = round(state["capacity"] * 60 / window, 1)
+            answer[name] = {**state, "limit_per_minute": limit, "published_limit": PUBLISHED_LIMITS.get(name),
+                            "minutes": minutes}  # fmt: skip
+        return answer
+
+    def health(self) -> dict[str, Any]:
+        """Store, Redis, the last scan and each upstream's breaker; 'degraded' when any part is not ok."""
+        app = self._services
+        store = self._store_health()
+        redis = self._redis_health()
+        scan = app.service.current_scan()
+        upstream = app.gate.health()
+        healthy = store["ok"] and redis.get("ok", True) and scan.get("status") != "failed"
+        healthy = healthy and all(state == "closed" for state in upstream["breakers"].values())
+        return {
+            "status": "ok" if healthy else "degraded",
+            "store": store,
+            "redis": redis,
+            "last_scan": {key: scan.get(key) for key in ("status", "scan_id", "error")},
+            "auto_discovery_active": app.service.auto.active,
+            "upstream": upstream,
+        }
+
+    def _store_health(self) -> dict[str, Any]:
+        """Whether the store answers a ping."""
+        store = self._services.store
+        try:
+            store.ping()
+        except StoreUnavailable as error:
+            return {"ok": False, "kind": type(store).__name__, "error": str(error)[:200]}
+        return {"ok": True, "kind": type(store).__name__}
+
+    def _redis_health(self) -> dict[str, Any]:
+        """Whether Redis answers a ping within half a second; {'configured': False} without REDIS_URL."""
+        url = self._services.config.redis_url
+        if not url:
+            return {"configured": False}
+        try:
+            if self._redis is None:
+                import redis
+
+                self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+            self._redis.ping()
+        except Exception as error:
+            return {"configured": True, "ok": False, "error": str(error)[:200]}
+        return {"configured": True, "ok": True}
