@@ -12,7 +12,7 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from token_discovery.api import admin, console, discovery, health, metrics, openapi
+from token_discovery.api import admin, console, discovery, health, metrics, openapi, pages
 from token_discovery.api.limits import install_limiter
 from token_discovery.api.metrics import install_metrics
 from token_discovery.api.origins import OriginPolicy
@@ -64,6 +64,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.register_blueprint(discovery.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
     install_limiter(app, config)
     _register_errors(app)
     app.after_request(_cors(origins))

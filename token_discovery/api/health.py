@@ -1,8 +1,8 @@
-"""Liveness for load balancers, and the pages."""
+"""Liveness for load balancers."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, jsonify
 
 from token_discovery.api.responses import services
 from token_discovery.store.base import StoreUnavailable
@@ -18,9 +18,3 @@ def healthz() -> tuple[Response, int]:
     except StoreUnavailable:
         return jsonify({"status": "degraded", "store": "unavailable"}), 200
     return jsonify({"status": "ok"}), 200
-
-
-@bp.get("/")
-def dashboard() -> str:
-    """The live list of discovered tokens."""
-    return render_template("index.html")

@@ -11,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from token_discovery.config import Config
 
 LOGIN_LIMIT = "10 per minute"  # guessing the admin token by brute force is not an option
-EXEMPT_ENDPOINTS = ("health.healthz", "metrics.metrics", "static")
+EXEMPT_ENDPOINTS = ("health.healthz", "metrics.metrics", "static", "pages.favicon")
 
 
 def install_limiter(app: Flask, config: Config) -> Limiter:

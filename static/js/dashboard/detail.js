@@ -1,0 +1,177 @@
+// The detail panel of one token: every reason with the evidence it read, security, market, indicators, history.
+import { el } from "../dom.js";
+import * as fmt from "./format.js";
+import { rowOf } from "./model.js";
+import { linkList } from "./view.js";
+
+// flag -> [label, the value that is bad (null: informative only)]
+const FLAGS = {
+  is_honeypot: ["Honeypot", true], cannot_sell_all: ["Cannot sell all", true], cannot_buy: ["Cannot buy", true],
+  is_mintable: ["Mintable", true], is_proxy: ["Proxy contract", true], hidden_owner: ["Hidden owner", true],
+  can_take_back_ownership: ["Can take back ownership", true], owner_change_balance: ["Owner can change balances", true],
+  selfdestruct: ["Self-destruct", true], external_call: ["External call", true],
+  transfer_pausable: ["Transfers pausable", true], trading_cooldown: ["Trading cooldown", true],
+  is_blacklisted: ["Blacklist", true], slippage_modifiable: ["Tax modifiable", true],
+  personal_slippage_modifiable: ["Per-wallet tax", true], freezable: ["Freeze authority", true],
+  closable: ["Closable", true], metadata_mutable: ["Metadata mutable", true],
+  non_transferable: ["Non-transferable", true], transfer_hook: ["Transfer hook", true],
+  is_open_source: ["Source verified", false], is_in_dex: ["Listed on a DEX", false],
+  trusted_token: ["On the trust list", null],
+};
+const DASH = "—";
+
+function section(title, ...content) {
+  return el("section", { class: "detail-section" }, el("h3", {}, title), ...content);
+}
+
+function pairs(entries) {
+  const dl = el("dl", { class: "facts" });
+  for (const [label, value] of entries) {
+    if (value === undefined) continue;
+    dl.append(el("dt", {}, label), el("dd", {}, value === null || value === "" ? DASH : value));
+  }
+  return dl;
+}
+
+function evidenceValue(value) {
+  if (value === null || value === undefined) return "unknown";
+  if (typeof value === "number") return Math.abs(value) < 1 && value !== 0 ? String(Number(value.toPrecision(4))) : String(value);
+  if (typeof value === "object") return JSON.stringify(value).slice(0, 200);
+  return String(value).slice(0, 200);
+}
+
+function reasonItem(reason) {
+  const severity = String(reason.severity || "info").replace(/[^a-z]/g, "");
+  const evidence = Object.entries(reason.evidence || {}).slice(0, 12);
+  return el("li", { class: `reason-item sev-${severity}` },
+    el("span", { class: `pill sev-${severity}` }, severity),
+    el("span", { class: "reason-label" }, String(reason.label)),
+    Number.isFinite(reason.points) ? el("span", { class: "points" }, `+${reason.points}`) : null,
+    evidence.length ? el("span", { class: "evidence" },
+      evidence.map(([key, value]) => el("code", {}, `${key} = ${evidenceValue(value)}`))) : null);
+}
+
+function verdictSection(record, row) {
+  const analysis = record.token_data?.analysis || {};
+  const reasons = row.reasons;
+  const missing = Array.isArray(analysis.missing) ? analysis.missing : [];
+  const summary = `${row.level} · score ${row.score ?? "?"}/100 · ${row.mode || "?"} mode · rules ${analysis.rules_version || "?"}`;
+  return section("Verdict",
+    el("p", { class: `verdict-line level-${row.level}` }, summary),
+    missing.length ? el("p", { class: "missing" }, `Not verified (never called safe without it): ${missing.join(", ")}`) : null,
+    reasons.length ? el("ol", { class: "reason-list" }, reasons.map(reasonItem))
+      : el("p", { class: "muted" }, row.level === "safe" ? "Every check passed." : "No finding."));
+}
+
+const WINDOWS = [["m5", "5m"], ["h1", "1h"], ["h6", "6h"], ["h24", "24h"]];
+
+function windowTable(m) {
+  const row = (label, get) => el("tr", {}, el("th", { scope: "row" }, label), WINDOWS.map(([key]) => el("td", {}, get(key))));
+  return el("table", { class: "windows" },
+    el("thead", {}, el("tr", {}, el("th", {}), WINDOWS.map(([, label]) => el("th", { scope: "col" }, label)))),
+    el("tbody", {},
+      row("Change", (k) => fmt.percent(m.price_change?.[k])),
+      row("Volume", (k) => fmt.usd(m.volume?.[k])),
+      row("Buys", (k) => fmt.count(m.txns?.[k]?.buys)),
+      row("Sells", (k) => fmt.count(m.txns?.[k]?.sells))));
+}
+
+function pairCreated(iso) {
+  const time = Date.parse(iso || "");
+  return Number.isFinite(time) ? `${fmt.clock(iso)} (${fmt.age(Date.now() - time)} ago)` : null;
+}
+
+function marketSection(record) {
+  const m = record.token_data?.market;
+  if (!m) return section("Market", el("p", { class: "muted" }, "No market data: DexScreener did not list a pair."));
+  return section("Market", pairs([
+    ["Price", fmt.price(m.price_usd)], ["Liquidity", fmt.usd(m.liquidity_usd)],
+    ["Market cap", fmt.usd(m.market_cap)], ["FDV", fmt.usd(m.fdv)],
+    ["DEX", String(m.dex_id || "")], ["Quote", String(m.quote_symbol || "")],
+    ["Pair", String(m.pair_address || "")], ["Pair created", pairCreated(m.pair_created_at)],
+  ]), windowTable(m));
+}
+
+function indicatorSection(record) {
+  const e = record.token_data?.analysis?.evidence || {};
+  if (e.rsi === null && e.macd_histogram === null && e.volume_trend === null) return null;
+  if (e.rsi === undefined && e.macd_histogram === undefined) return null;
+  return section("Indicators (5-minute candles)", pairs([
+    ["RSI 14", e.rsi === null ? null : evidenceValue(e.rsi)],
+    ["MACD histogram", e.macd_histogram === null ? null : evidenceValue(e.macd_histogram)],
+    ["Volume trend", e.volume_trend === null ? null : evidenceValue(e.volume_trend)],
+    ["Candles", e.candles === undefined ? undefined : String(e.candles)],
+  ]));
+}
+
+function flagChips(flags) {
+  return el("ul", { class: "flags" }, Object.entries(FLAGS).filter(([key]) => key in flags).map(([key, [label, bad]]) => {
+    const value = flags[key];
+    const state = value === null || value === undefined ? "unknown" : bad === null ? (value ? "good" : "neutral")
+      : value === bad ? "bad" : "good";
+    const mark = { bad: "✗", good: "✓", unknown: "?", neutral: "·" }[state];
+    return el("li", { class: `flag ${state}`, title: `${key}: ${value === null || value === undefined ? "unknown" : value}` },
+      `${mark} ${label}`);
+  }));
+}
+
+function holderTable(title, holders) {
+  if (!Array.isArray(holders) || !holders.length) return null;
+  return el("table", { class: "holders" }, el("caption", {}, title),
+    el("tbody", {}, holders.slice(0, 10).map((h) => el("tr", {},
+      el("td", {}, el("code", { title: String(h.address || "") }, fmt.shortAddress(h.address))),
+      el("td", {}, fmt.share(h.percent)),
+      el("td", {}, [h.tag ? String(h.tag).slice(0, 40) : "", h.is_locked ? " 🔒 locked" : "", h.is_contract ? " contract" : ""].join(""))))));
+}
+
+function securitySection(record) {
+  const s = record.token_data?.security;
+  if (!s) return section("Security", el("p", { class: "muted" }, "No security report: GoPlus did not answer for this token."));
+  if (s.indexed === false) return section("Security", el("p", { class: "muted" }, "GoPlus does not know this token yet."));
+  return section("Security", pairs([
+    ["Buy / sell tax", `${fmt.share(s.buy_tax)} / ${fmt.share(s.sell_tax)}`],
+    ["Transfer tax", s.transfer_tax === null || s.transfer_tax === undefined ? undefined : fmt.share(s.transfer_tax)],
+    ["Holders", fmt.count(s.holder_count)], ["LP holders", fmt.count(s.lp_holder_count)],
+    ["Owner", s.owner_address ? `${fmt.shortAddress(s.owner_address)} (${fmt.share(s.owner_percent)})` : null],
+    ["Creator", s.creator_address ? `${fmt.shortAddress(s.creator_address)} (${fmt.share(s.creator_percent)})` : null],
+    ["Creator's honeypots", s.creator_honeypots === null || s.creator_honeypots === undefined ? undefined : String(s.creator_honeypots)],
+  ]), flagChips(s.flags || {}), holderTable("Top holders", s.top_holders), holderTable("Liquidity holders", s.lp_holders));
+}
+
+function historySection(record, seen) {
+  const stored = Array.isArray(record.token_data?.history) ? record.token_data.history : [];
+  const entries = [...stored];
+  for (const entry of seen || []) if (!entries.some((e) => e.at === entry.at)) entries.push(entry);
+  if (!entries.length) return section("History", el("p", { class: "muted" }, "No change since it was first seen."));
+  return section("History", el("ol", { class: "history" }, entries.slice().reverse().map((entry) => el("li", {},
+    el("time", { datetime: String(entry.at || "") }, fmt.clock(entry.at)), " ",
+    (Array.isArray(entry.changes) ? entry.changes : []).map((c) => String(c?.label || "")).join("; ")))));
+}
+
+/** Fill the panel for `record`; `ctx` has the copy and watch actions, the close action and live history. */
+export function renderDetail(panel, record, ctx) {
+  const row = rowOf(record, Date.now());
+  const data = record.token_data || {};
+  const watched = ctx.watched.has(row.key);
+  const parts = [
+    el("header", { class: "detail-head" },
+      el("h2", { id: "detail-title" }, el("span", {}, row.name), " ", el("span", { class: "symbol" }, row.symbol)),
+      el("button", { type: "button", class: "close", "aria-label": "Close details", on: { click: ctx.close } }, "×")),
+    el("p", { class: "detail-meta" }, el("span", { class: "chip" }, row.chain), " ",
+      el("span", { class: `verdict level-${row.level}` }, `${row.level} ${row.score ?? ""}`), " ",
+      el("span", { class: "muted" }, `#${row.seq} · first seen ${fmt.clock(row.scannedAt)} · age ${fmt.age(row.age)}`)),
+    el("p", { class: "detail-address" }, el("code", {}, row.address),
+      el("button", { type: "button", class: "copy", on: { click: () => ctx.copy(row) } }, "Copy"),
+      el("button", { type: "button", class: "watch-button", "aria-pressed": String(watched), on: { click: () => ctx.watch(row) } },
+        watched ? "★ Watching" : "☆ Watch")),
+    el("p", { class: "links" }, linkList(row)),
+    verdictSection(record, row),
+    marketSection(record),
+    indicatorSection(record),
+    securitySection(record),
+    historySection(record, ctx.history.get(row.key)),
+    section("Seen by", el("p", {}, (Array.isArray(data.sources) ? data.sources : []).map(String).join(", ") || DASH)),
+    data.description ? section("Description", el("p", { class: "description" }, String(data.description).slice(0, 1000))) : null,
+  ];
+  panel.replaceChildren(...parts.filter(Boolean));
+}

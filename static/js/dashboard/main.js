@@ -1,0 +1,371 @@
+// The dashboard: a first page from REST, then everything live through TokenDiscoveryClient.
+import { copyText } from "../dom.js";
+import { Alerts } from "./alerts.js";
+import { renderDetail } from "./detail.js";
+import { download, stampedName, toCsv, toJson } from "./export.js";
+import * as fmt from "./format.js";
+import { rowOf } from "./model.js";
+import { ScanButton } from "./scan.js";
+import { DEFAULTS, SORTS, WATCH_KEY, loadWatchlist, parseQuery, passes, saveWatchlist, toQuery, visibleRows } from "./state.js";
+import { buildRow, renderHead, tickAges, toast } from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+const chains = (document.body.dataset.chains || "").split(",").filter(Boolean);
+const capacity = Number(document.body.dataset.capacity) || 200;
+const tbody = document.querySelector("#tokens tbody");
+const headRow = $("grid-head");
+const detail = $("detail");
+
+const records = new Map(); // seq -> TokenRecord
+const rows = new Map(); // seq -> row model
+const built = new Map(); // seq -> { row, watched, tr }
+const changeLog = new Map(); // "chain:address" -> token_updated entries seen live
+const fresh = new Set();
+let state = parseQuery(location.search, chains);
+let watched = loadWatchlist(localStorage);
+let visible = [];
+let activeSeq = null;
+let detailKey = decodeURIComponent(location.hash.slice(1)) || null;
+let renderQueued = false;
+
+const client = new window.TokenDiscoveryClient();
+const alerts = new Alerts(localStorage, document.title);
+const scan = new ScanButton($("scan"), $("scan-state"), client);
+window.tokenDiscovery = { client, records };
+
+// ---- records -------------------------------------------------------------------------------
+
+function keep(record) {
+  records.set(record.seq, record);
+  rows.set(record.seq, rowOf(record, Date.now()));
+  if (records.size <= capacity) return;
+  const evictable = [...rows.values()].filter((r) => !watched.has(r.key)).sort((a, b) => a.seq - b.seq);
+  for (const row of evictable.slice(0, records.size - capacity)) {
+    records.delete(row.seq);
+    rows.delete(row.seq);
+    built.delete(row.seq);
+  }
+}
+
+function onNewToken(record) {
+  if (records.has(record.seq)) return;
+  keep(record);
+  fresh.add(record.seq);
+  setTimeout(() => fresh.delete(record.seq), 4000);
+  const row = rows.get(record.seq);
+  if (row && passes(row, state, watched)) {
+    const title = `${row.name} (${row.symbol}) on ${row.chain}`;
+    const body = `${row.level}${row.score === null ? "" : ` ${row.score}`} · liquidity ${fmt.usd(row.liquidity)}`;
+    if (alerts.notify(`New token: ${title}`, body, () => openDetail(row.key))) {
+      toast($("toasts"), `New: ${row.name} (${row.symbol})`, `${row.chain} · ${body}`, row.level, () => openDetail(row.key));
+    }
+  }
+  scheduleRender();
+}
+
+function onTokenUpdated(record) {
+  if (!Number.isInteger(record?.seq)) return;
+  keep(record);
+  const row = rows.get(record.seq);
+  const changes = Array.isArray(record.changes) ? record.changes : [];
+  if (changes.length) {
+    const seen = changeLog.get(row.key) || [];
+    seen.push({ at: new Date().toISOString(), changes });
+    changeLog.set(row.key, seen.slice(-20));
+    if (watched.has(row.key) && alerts.prefs.on) {
+      toast($("toasts"), `Watched ${row.symbol} changed`, changes.map((c) => String(c.label)).join("; "), row.level,
+        () => openDetail(row.key));
+    }
+  }
+  fresh.add(record.seq);
+  setTimeout(() => fresh.delete(record.seq), 4000);
+  if (detailKey === row.key) showDetail();
+  scheduleRender();
+}
+
+// ---- rendering -----------------------------------------------------------------------------
+
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(render);
+}
+
+function render() {
+  renderQueued = false;
+  const hadFocus = tbody.contains(document.activeElement) && document.activeElement.tagName === "TR";
+  visible = visibleRows([...rows.values()], state, watched);
+  const ctx = { watched, fresh, now: Date.now() };
+  const trs = visible.map((row) => {
+    const cached = built.get(row.seq);
+    const isWatched = watched.has(row.key);
+    if (cached && cached.row === row && cached.watched === isWatched && !fresh.has(row.seq)) return cached.tr;
+    const tr = buildRow(row, ctx);
+    built.set(row.seq, { row, watched: isWatched, tr });
+    return tr;
+  });
+  tbody.replaceChildren(...trs);
+  if (!visible.some((r) => r.seq === activeSeq)) activeSeq = visible[0]?.seq ?? null;
+  for (const tr of trs) tr.tabIndex = Number(tr.dataset.seq) === activeSeq ? 0 : -1;
+  if (hadFocus) focusRow(activeSeq);
+  $("count").textContent = `${visible.length} of ${records.size} tokens`;
+  $("empty").hidden = visible.length > 0;
+  $("empty").textContent = records.size ? "No token passes these filters." : "No token yet: the first scan will fill this list.";
+}
+
+function syncHead() {
+  renderHead(headRow, state, (key) => {
+    const ascending = key === "name" || key === "chain" || key === "age";
+    state = { ...state, sort: key, dir: state.sort === key ? (state.dir === "asc" ? "desc" : "asc") : ascending ? "asc" : "desc" };
+    stateChanged();
+  });
+}
+
+function stateChanged() {
+  history.replaceState(null, "", `${location.pathname}${toQuery(state)}${detailKey ? `#${encodeURIComponent(detailKey)}` : ""}`);
+  syncForm();
+  syncHead();
+  scheduleRender();
+}
+
+// ---- filters and sort ----------------------------------------------------------------------
+
+function ensureOption(select, value, label) {
+  if (value && ![...select.options].some((o) => o.value === String(value))) select.add(new Option(label, String(value)));
+}
+
+function syncForm() {
+  $("f-q").value !== state.q && ($("f-q").value = state.q);
+  $("f-chain").value = state.chain;
+  $("f-verdict").value = state.verdict;
+  ensureOption($("f-liq"), state.minLiq, `≥ ${fmt.usd(state.minLiq)}`);
+  $("f-liq").value = state.minLiq ? String(state.minLiq) : "";
+  ensureOption($("f-age"), state.maxAge, `≤ ${fmt.age(state.maxAge * 60000)}`);
+  $("f-age").value = state.maxAge ? String(state.maxAge) : "";
+  $("f-watch").checked = state.watch;
+  $("f-sort").value = state.sort;
+  $("f-dir").textContent = state.dir === "asc" ? "↑" : "↓";
+  $("f-more").textContent = activeFilters() ? `Filters (${activeFilters()})` : "Filters";
+  $("f-dir").setAttribute("aria-label", `Sort ${state.dir === "asc" ? "ascending" : "descending"}`);
+}
+
+function wireFilters() {
+  for (const sort of SORTS) $("f-sort").add(new Option(sort.key === "verdict" ? "Risk score" : sort.label, sort.key));
+  const read = () => ({
+    ...state,
+    q: $("f-q").value.slice(0, 100),
+    chain: $("f-chain").value,
+    verdict: $("f-verdict").value,
+    minLiq: Number($("f-liq").value) || null,
+    maxAge: Number($("f-age").value) || null,
+    watch: $("f-watch").checked,
+    sort: $("f-sort").value,
+  });
+  $("filters").addEventListener("input", () => { state = read(); stateChanged(); });
+  $("filters").addEventListener("change", () => { state = read(); stateChanged(); });
+  $("filters").addEventListener("submit", (event) => event.preventDefault());
+  $("filters").addEventListener("reset", (event) => { event.preventDefault(); state = { ...DEFAULTS }; stateChanged(); });
+  $("f-dir").addEventListener("click", () => { state = { ...state, dir: state.dir === "asc" ? "desc" : "asc" }; stateChanged(); });
+  $("f-more").addEventListener("click", () => {
+    const collapsed = $("filters").classList.toggle("collapsed");
+    $("f-more").setAttribute("aria-expanded", String(!collapsed));
+  });
+}
+
+function activeFilters() {
+  return ["chain", "verdict", "minLiq", "maxAge", "watch"].filter((key) => state[key]).length;
+}
+
+// ---- watchlist, copy, detail ---------------------------------------------------------------
+
+function toggleWatch(row) {
+  if (watched.has(row.key)) watched.delete(row.key);
+  else watched.add(row.key);
+  saveWatchlist(localStorage, watched);
+  if (detailKey === row.key) showDetail();
+  scheduleRender();
+}
+
+async function copyAddress(row, button) {
+  const done = await copyText(row.address);
+  if (!button) return;
+  button.textContent = done ? "Copied" : "Copy failed";
+  button.classList.toggle("copied", done);
+  setTimeout(() => { button.textContent = "Copy"; button.classList.remove("copied"); }, 1500);
+}
+
+function recordByKey(key) {
+  for (const row of rows.values()) if (row.key === key) return records.get(row.seq);
+  return null;
+}
+
+function openDetail(key) {
+  detailKey = key;
+  stateChanged();
+  showDetail(true);
+}
+
+function showDetail(focus = false) {
+  const record = detailKey && recordByKey(detailKey);
+  if (!record) return closeDetail(false);
+  renderDetail(detail, record, {
+    watched, history: changeLog, close: () => closeDetail(true),
+    copy: (row) => copyAddress(row, detail.querySelector(".detail-address .copy")),
+    watch: toggleWatch,
+  });
+  detail.hidden = false;
+  document.body.classList.add("detail-open");
+  if (focus) detail.focus();
+}
+
+function closeDetail(restoreFocus) {
+  const was = detailKey;
+  detailKey = null;
+  detail.hidden = true;
+  document.body.classList.remove("detail-open");
+  if (was) stateChanged();
+  if (restoreFocus) focusRow(activeSeq);
+}
+
+// ---- keyboard and pointer on the grid ------------------------------------------------------
+
+function focusRow(seq) {
+  const tr = seq === null ? null : tbody.querySelector(`tr[data-seq="${seq}"]`);
+  if (!tr) return;
+  for (const other of tbody.querySelectorAll('tr[tabindex="0"]')) other.tabIndex = -1;
+  tr.tabIndex = 0;
+  activeSeq = seq;
+  tr.focus();
+}
+
+function moveFocus(step) {
+  const index = visible.findIndex((r) => r.seq === activeSeq);
+  const next = visible[Math.max(0, Math.min(visible.length - 1, index + step))];
+  if (next) focusRow(next.seq);
+}
+
+function wireGrid() {
+  tbody.addEventListener("click", (event) => {
+    const tr = event.target.closest("tr[data-seq]");
+    const row = tr && rows.get(Number(tr.dataset.seq));
+    if (!row) return;
+    const action = event.target.closest("[data-action]")?.dataset.action;
+    if (action === "watch") return toggleWatch(row);
+    if (action === "copy") return copyAddress(row, event.target.closest("button"));
+    if (event.target.closest("a")) return undefined;
+    activeSeq = row.seq;
+    return openDetail(row.key);
+  });
+  tbody.addEventListener("keydown", (event) => {
+    const tr = event.target.closest("tr[data-seq]");
+    if (!tr || event.target !== tr) return;
+    const row = rows.get(Number(tr.dataset.seq));
+    const keys = { ArrowDown: () => moveFocus(1), j: () => moveFocus(1), ArrowUp: () => moveFocus(-1),
+      k: () => moveFocus(-1), Home: () => moveFocus(-visible.length), End: () => moveFocus(visible.length),
+      Enter: () => openDetail(row.key), w: () => toggleWatch(row), c: () => copyAddress(row, tr.querySelector(".copy")) };
+    if (keys[event.key]) {
+      event.preventDefault();
+      keys[event.key]();
+    }
+  });
+  tbody.addEventListener("focusin", (event) => {
+    const tr = event.target.closest("tr[data-seq]");
+    if (tr) activeSeq = Number(tr.dataset.seq);
+  });
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest?.("input, select, textarea");
+    if (event.key === "Escape" && !detail.hidden) closeDetail(true);
+    else if (event.key === "/" && !typing) { event.preventDefault(); $("f-q").focus(); }
+    else if ((event.key === "j" || event.key === "ArrowDown") && event.target === document.body) { event.preventDefault(); focusRow(activeSeq); }
+  });
+}
+
+// ---- export, alerts, connection ------------------------------------------------------------
+
+function wireExport() {
+  $("export-csv").addEventListener("click", () => download(stampedName("csv"), toCsv(visible), "text/csv;charset=utf-8"));
+  $("export-json").addEventListener("click", () =>
+    download(stampedName("json"), toJson(visible.map((row) => records.get(row.seq))), "application/json"));
+}
+
+function wireAlerts() {
+  const toggle = $("alerts-toggle");
+  const panel = $("alerts-panel");
+  const sync = () => {
+    toggle.textContent = `Alerts: ${alerts.prefs.on ? "on" : "off"}`;
+    toggle.classList.toggle("on", alerts.prefs.on);
+    $("alert-on").checked = alerts.prefs.on;
+    $("alert-sound").checked = alerts.prefs.sound;
+    $("alert-desktop").checked = alerts.prefs.desktop && alerts.desktopState() === "granted";
+    const permission = alerts.desktopState();
+    $("alert-permission").textContent = permission === "denied" ? "Desktop notifications are blocked in this browser's site settings."
+      : permission === "unsupported" ? "This browser has no desktop notifications." : "";
+  };
+  toggle.addEventListener("click", () => {
+    panel.hidden = !panel.hidden;
+    toggle.setAttribute("aria-expanded", String(!panel.hidden));
+  });
+  $("alert-on").addEventListener("change", (e) => { alerts.set("on", e.target.checked); sync(); });
+  $("alert-sound").addEventListener("change", (e) => { alerts.set("sound", e.target.checked); sync(); });
+  $("alert-desktop").addEventListener("change", async (e) => {
+    const wanted = e.target.checked;
+    const permission = wanted ? await alerts.askDesktop() : alerts.desktopState();
+    alerts.set("desktop", wanted && permission === "granted");
+    if (wanted) alerts.set("on", true);
+    sync();
+  });
+  sync();
+}
+
+function showConnection(status) {
+  const badge = $("connection");
+  const notice = $("notice");
+  const labels = { connecting: "connecting…", live: `live · ${status.transport || "socket"}`, reconnecting: "reconnecting…",
+    offline: "offline · polling API", idle: "disconnected" };
+  badge.dataset.state = status.state === "live" ? "connected" : status.state;
+  badge.textContent = labels[status.state] || status.state;
+  if (status.state === "offline") {
+    notice.textContent = `Live updates unavailable (${status.reason}). New tokens are fetched from the API every ${Math.round((status.pollInterval || 10000) / 1000)} s until the connection is back.`;
+    notice.hidden = false;
+  } else if (status.state === "live") {
+    notice.hidden = true;
+  }
+}
+
+function wireClient() {
+  client.on("status", showConnection);
+  client.on("new_token", onNewToken);
+  client.on("token_updated", onTokenUpdated);
+  scan.listen();
+  window.addEventListener("storage", (event) => {
+    if (event.key !== WATCH_KEY) return;
+    watched = loadWatchlist(localStorage);
+    scheduleRender();
+  });
+}
+
+async function start() {
+  syncForm();
+  syncHead();
+  wireFilters();
+  wireGrid();
+  wireExport();
+  wireAlerts();
+  wireClient();
+  try {
+    const first = await client.getRecentTokens(capacity);
+    client.remember(first);
+    for (const record of first) keep(record);
+  } catch (error) {
+    $("notice").textContent = `Could not load the stored tokens (${error.message}); waiting for the live feed.`;
+    $("notice").hidden = false;
+  }
+  render();
+  if (detailKey) showDetail();
+  client.connect();
+  scan.refresh();
+  setInterval(() => tickAges(tbody, Date.now()), 15000);
+  setInterval(() => state.maxAge && scheduleRender(), 30000); // tokens age out of a "≤ 15 m" view
+}
+
+start();

@@ -1,0 +1,87 @@
+// What the grid shows of a TokenRecord, read defensively: every field comes from strangers. Pure, no DOM.
+
+const LEVELS = new Set(["safe", "risky", "unknown"]);
+const IMAGE_HOSTS = new Set([
+  "dd.dexscreener.com", "cdn.dexscreener.com", "assets.geckoterminal.com",
+  "coin-images.coingecko.com", "assets.coingecko.com",
+]);
+
+function num(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+function text(value, max = 200) {
+  return typeof value === "string" ? value.slice(0, max) : "";
+}
+
+/** An http(s) URL, normalised, or null (javascript:, data:, relative and malformed links are dropped). */
+export function safeUrl(raw) {
+  if (typeof raw !== "string" || raw.length > 2048) return null;
+  try {
+    const url = new URL(raw);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A token image only from the upstreams' own image hosts, over https (no tracking pixel from a stranger). */
+export function safeImage(raw) {
+  const href = safeUrl(raw);
+  if (!href) return null;
+  const url = new URL(href);
+  return url.protocol === "https:" && IMAGE_HOSTS.has(url.hostname) ? href : null;
+}
+
+/** When the token's pool was created (ms since the epoch), or null. */
+export function createdAt(record) {
+  const data = record.token_data || {};
+  const created = Date.parse(data.pool_created_at || data.market?.pair_created_at || "");
+  return Number.isFinite(created) ? created : null;
+}
+
+/** The figures of one row. */
+export function rowOf(record, now) {
+  const data = record.token_data || {};
+  const market = data.market || {};
+  const analysis = data.analysis || {};
+  const change = market.price_change || {};
+  const txns = market.txns?.h24 || {};
+  const reasons = Array.isArray(analysis.reasons) ? analysis.reasons : [];
+  const created = createdAt(record);
+  return {
+    seq: record.seq,
+    key: `${record.token_chain}:${record.token_address}`,
+    chain: text(record.token_chain, 32),
+    address: text(record.token_address, 64),
+    name: text(data.name || market.name) || "?",
+    symbol: text(data.symbol || market.symbol, 40) || "?",
+    icon: safeImage(data.icon || market.image_url),
+    created,
+    age: created === null ? null : Math.max(0, now - created), // at `now`; sort and filter use `created`
+    price: num(market.price_usd),
+    m5: num(change.m5),
+    h1: num(change.h1),
+    h24: num(change.h24),
+    liquidity: num(market.liquidity_usd),
+    mcap: num(market.market_cap) ?? num(market.fdv),
+    mcapIsFdv: num(market.market_cap) === null && num(market.fdv) !== null,
+    volume: num(market.volume?.h24),
+    buys: num(txns.buys),
+    sells: num(txns.sells),
+    level: LEVELS.has(record.risk_level) ? record.risk_level : "unknown",
+    score: num(record.risk_score) ?? num(analysis.score),
+    mode: text(analysis.mode, 16),
+    reasons: reasons.filter((r) => r && typeof r.label === "string"),
+    pages: data.pages || {},
+    links: (Array.isArray(data.links) ? data.links : []).slice(0, 8),
+    scannedAt: record.scanned_at,
+  };
+}
+
+/** Link text for a token's own link. */
+export function linkLabel(link) {
+  const kind = text(link?.kind, 20).toLowerCase();
+  const known = { website: "Web", twitter: "X", telegram: "TG", discord: "Discord" };
+  return known[kind] || text(link?.label, 20) || "Link";
+}
