@@ -42,10 +42,11 @@ def main(argv: list[str] | None = None) -> None:
     """Run the app with Socket.IO on the chosen address."""
     from token_discovery.config import ConfigError
     from token_discovery.factory import create_app, socketio_of
-    from token_discovery.simulator import SimulatorServer
+    from token_discovery.simulator import SimulatorApp, SimulatorServer
 
     args = parse_args(argv)
-    simulator = SimulatorServer().start() if args.demo else None
+    # A fresh market each run, so a demo started again over the same database still sees new tokens arrive.
+    simulator = SimulatorServer(SimulatorApp(seed=secrets.randbelow(2**31))).start() if args.demo else None
     try:
         config = load_config(simulator.base_urls() if simulator else None)
     except ConfigError as error:

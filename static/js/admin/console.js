@@ -1,0 +1,194 @@
+// Admin console: the live snapshot pushed over Socket.IO (admin_stats), and the actions over the admin API.
+import { el } from "../dom.js";
+import { budgetChart, sparkline } from "./chart.js";
+
+const $ = (selector) => document.querySelector(selector);
+const POLL_MS = 10000;
+let pollTimer = null;
+let lastSnapshot = null;
+
+function duration(seconds) {
+  const s = Math.max(0, Math.floor(seconds || 0));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d) return `${d} d ${h} h`;
+  if (h) return `${h} h ${m} m`;
+  return m ? `${m} m ${s % 60} s` : `${s} s`;
+}
+
+function time(iso) {
+  const t = Date.parse(iso || "");
+  return Number.isFinite(t) ? new Date(t).toLocaleTimeString([], { hourCycle: "h23" }) : "—";
+}
+
+function rows(table, cells) {
+  $(`${table} tbody`).replaceChildren(...cells.map((values) => el("tr", {}, values.map((v, i) =>
+    el(i === 0 && table === "#health" ? "th" : "td", i === 0 && table === "#health" ? { scope: "row" } : {},
+      v === null || v === undefined ? "" : v)))));
+}
+
+function okText(ok, detail) {
+  return el("span", { class: ok ? "ok" : "bad" }, ok ? `ok${detail ? ` (${detail})` : ""}` : `down${detail ? `: ${detail}` : ""}`);
+}
+
+// ---- rendering of one snapshot -------------------------------------------------------------
+
+function renderVitals(snap) {
+  const stats = snap.stats || {};
+  const status = snap.status || {};
+  const upstream = stats.upstream || {};
+  $("#v-clients").textContent = String(snap.connected_clients ?? "—");
+  $("#v-rate").textContent = String(snap.tokens_per_minute ?? "—");
+  sparkline($("#tokens-chart"), (snap.tokens_history || []).map((p) => p.tokens || 0));
+  $("#v-uptime").textContent = duration(snap.uptime_seconds);
+  $("#v-scans").textContent = String(stats.total_scans ?? "—");
+  $("#v-last-scan").textContent = status.last_scan_timestamp ? `last ${time(status.last_scan_timestamp)} (${status.last_scan_status || "?"})` : "none yet";
+  $("#v-store").textContent = `${stats.database_usage ?? "—"}`;
+  $("#v-store-meter").value = Number(stats.database_usage_percent) || 0;
+  const served = upstream.triggers_served ?? 0;
+  $("#v-ledger").textContent = `${served} scan requests served with ${upstream.total_calls ?? 0} upstream calls: ${upstream.calls_saved ?? 0} calls saved by sharing`;
+}
+
+function renderAuto(status) {
+  $("#auto-state").textContent = status.auto_discovery_active
+    ? `running every ${status.auto_discovery_interval} s, ${status.auto_discovery_max_tokens} tokens a scan`
+    : "stopped";
+  const form = $("#auto-form");
+  if (!form.contains(document.activeElement) && !form.dataset.dirty) {
+    $("#interval").value = status.auto_discovery_interval;
+    $("#max-tokens").value = status.auto_discovery_max_tokens;
+  }
+}
+
+function renderHealth(health) {
+  const badge = $("#health-status");
+  badge.textContent = health.status;
+  badge.dataset.state = health.status === "ok" ? "connected" : "offline";
+  const redis = health.redis || {};
+  const store = health.store || {};
+  rows("#health", [
+    ["Store", okText(store.ok, store.ok ? store.kind : store.error)],
+    ["Redis", redis.configured ? okText(redis.ok, redis.error) : el("span", { class: "muted" }, "not configured (single process)")],
+    ["Last scan", `${health.last_scan?.status || "none"}${health.last_scan?.error ? `: ${health.last_scan.error}` : ""}`],
+    ["Auto-discovery", health.auto_discovery_active ? "running" : "stopped"],
+    ...Object.entries(health.upstream?.breakers || {}).map(([name, state]) => [`Upstream ${name}`,
+      el("span", { class: state === "closed" ? "ok" : "bad" }, state === "closed" ? "ok (circuit closed)" : `circuit ${state}`)]),
+  ]);
+}
+
+function budgetCard(name, bucket) {
+  const minutes = bucket.minutes || [];
+  const last = minutes[minutes.length - 1] || {};
+  const limited = minutes.reduce((n, p) => n + (p.rate_limited || 0), 0);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "budget-chart");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `${name}: ${last.calls || 0} calls this minute, limit ${bucket.limit_per_minute} a minute`);
+  budgetChart(svg, minutes, bucket.limit_per_minute);
+  const cooling = bucket.cooldown_seconds > 0 ? el("span", { class: "bad" }, ` · cooling down ${Math.ceil(bucket.cooldown_seconds)} s`) : null;
+  return el("figure", { class: "budget-card", dataset: { route: name } },
+    el("figcaption", {}, el("strong", {}, name), " ",
+      el("span", { class: "muted" }, `${last.calls || 0} calls this minute · balance ${bucket.balance}/${bucket.capacity}`),
+      cooling, limited ? el("span", { class: "bad" }, ` · ${limited} rate-limited`) : null),
+    svg);
+}
+
+function renderBudget(budget) {
+  $("#budget").replaceChildren(...Object.entries(budget || {}).map(([name, bucket]) => budgetCard(name, bucket)));
+}
+
+function renderScans(scans) {
+  rows("#scans", (scans || []).map((scan) => [time(scan.finished_at), scan.status, scan.tokens_found, scan.tokens_new,
+    scan.upstream_calls, scan.duration_seconds === undefined ? "" : `${scan.duration_seconds} s`, (scan.errors || []).length]));
+}
+
+function render(snap) {
+  lastSnapshot = snap;
+  renderVitals(snap);
+  renderAuto(snap.status || {});
+  if (snap.health) renderHealth(snap.health);
+  if (snap.budget) renderBudget(snap.budget);
+  renderScans(snap.scans);
+}
+
+// ---- data: live over the socket, polled over REST while the socket is down -----------------
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { credentials: "same-origin", ...options });
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 401) window.location.reload(); // the session ended: show the login form
+  if (!response.ok || body.success === false) throw new Error(body.error || `HTTP ${response.status}`);
+  return body;
+}
+
+function post(path, payload) {
+  return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload || {}) });
+}
+
+async function pollOnce() {
+  const [stats, health] = await Promise.all([api("/api/admin/stats"), api("/api/admin/health")]);
+  render({ ...(lastSnapshot || {}), ...stats, health: health.health, budget: lastSnapshot?.budget });
+}
+
+function startPolling() {
+  if (pollTimer !== null) return;
+  pollTimer = setInterval(() => pollOnce().catch(() => {}), POLL_MS);
+  pollOnce().catch((error) => { $("#message").textContent = error.message; });
+}
+
+function stopPolling() {
+  clearInterval(pollTimer);
+  pollTimer = null;
+}
+
+function connect() {
+  const client = new window.TokenDiscoveryClient({ join: false, pollInterval: 0 });
+  const badge = $("#connection");
+  client.on("status", (status) => {
+    badge.dataset.state = status.state === "live" ? "connected" : status.state;
+    badge.textContent = status.state === "live" ? "live" : status.state === "offline" ? "offline · polling" : `${status.state}…`;
+    if (status.state === "live") {
+      client.socket.emit("join_admin");
+      stopPolling();
+    } else if (status.state === "offline") {
+      startPolling();
+    }
+  });
+  client.on("admin_stats", render);
+  client.on("error", (payload) => { $("#message").textContent = String(payload?.error || "error"); });
+  client.connect();
+  window.tokenDiscoveryAdmin = { client };
+}
+
+// ---- actions -------------------------------------------------------------------------------
+
+async function act(label, action) {
+  $("#message").textContent = `${label}…`;
+  try {
+    const result = await action();
+    $("#message").textContent = `${label}: done${result ? ` (${result})` : ""}`;
+  } catch (error) {
+    $("#message").textContent = `${label}: ${error.message}`;
+  }
+}
+
+function wireActions() {
+  const form = $("#auto-form");
+  form.addEventListener("input", () => { form.dataset.dirty = "1"; });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    act("Start auto-discovery", () => post("/api/discovery/auto/start", {
+      interval_seconds: Number($("#interval").value), max_tokens: Number($("#max-tokens").value),
+    }).then((r) => { delete form.dataset.dirty; renderAuto(r.status); return ""; }));
+  });
+  $("#auto-stop").addEventListener("click", () => act("Stop auto-discovery",
+    () => post("/api/discovery/auto/stop").then((r) => { renderAuto(r.status); return ""; })));
+  $("#scan").addEventListener("click", () => act("Scan", () => post("/api/discovery/trigger", {})
+    .then((r) => (r.status === "running" ? "still running" : `${r.tokens_new ?? 0} new of ${r.tokens_found ?? 0}${r.cached ? ", cached" : ""}`))));
+  $("#rescore").addEventListener("click", () => act("Rescore", () => post("/api/admin/rescore")
+    .then((r) => `${r.changed} of ${r.checked} changed`)));
+}
+
+wireActions();
+connect();
