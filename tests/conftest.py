@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from tests.support import FAST_LIMITS
 from token_discovery.simulator import SimulatorApp, SimulatorServer
@@ -56,3 +59,26 @@ def clients(simulator: SimulatorServer) -> Iterator[Clients]:
     )
     for session in sessions:
         session.close()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, driven by Playwright (Playwright's own browser download is not used)."""
+    assert Path(CHROMIUM).exists(), "Debian's chromium is needed: run `make system-deps`"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no storage, no cookies) at a desk's width."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    yield ctx
+    ctx.close()

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.live_server import LiveApp
 from tests.service_support import sim_config
 from tests.test_api import make_app
-from tests.test_page import browser  # noqa: F401 - the shared chromium fixture
 from token_discovery.factory import create_app, services_of
 from token_discovery.simulator import SimulatorServer
 from token_discovery.store.sqlite import SQLiteStore
@@ -57,27 +56,41 @@ def test_login_attempts_are_rate_limited(simulator: SimulatorServer) -> None:
         services_of(app).close()
 
 
-def test_the_console_drives_the_service_in_a_browser(
-    browser: Browser,  # noqa: F811
-    simulator: SimulatorServer,
-    tmp_path: Path,
+def test_the_console_shows_the_feed_live_and_drives_the_service_in_a_browser(
+    browser: Browser, simulator: SimulatorServer, tmp_path: Path
 ) -> None:
     env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "admin.db"), "ADMIN_TOKEN": TOKEN,
-           "AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "3600"}  # fmt: skip
+           "AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "3600", "DISCOVERY_MAX_TOKENS": "7"}  # fmt: skip
     live = LiveApp(env).start()
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
     try:
         page.goto(f"{live.url}/admin")
         page.fill('input[name="token"]', TOKEN)
         page.click('#login button[type="submit"]')
-        page.wait_for_selector("#auto-state:has-text('running every 3600 s')")
+        page.wait_for_selector('#connection[data-state="connected"]')
+        page.wait_for_selector("#auto-state:has-text('running every 3600 s, 7 tokens a scan')")
+        assert (page.input_value("#interval"), page.input_value("#max-tokens")) == ("3600", "7")  # not the defaults
+        page.fill("#interval", "120")
+        page.fill("#max-tokens", "5")
+        page.click("#auto-start")
+        page.wait_for_selector("#auto-state:has-text('running every 120 s, 5 tokens a scan')")
         page.click("#auto-stop")
         page.wait_for_selector("#auto-state:has-text('stopped')")
         status = requests.get(f"{live.url}/api/discovery/status", timeout=5).json()["status"]
         assert not status["auto_discovery_active"]
+
+        expect(page.locator(".budget-card")).to_have_count(4)
+        assert page.locator('.budget-card[data-route="goplus"] svg .limit').count() == 1
+        assert page.locator("#v-clients").inner_text() == "1"
+        goplus = page.locator('.budget-card[data-route="goplus"] figcaption')
+        before = goplus.inner_text()
+        requests.post(f"{live.url}/api/discovery/trigger", json={"max_tokens": 3}, timeout=30)
+        expect(goplus).not_to_have_text(before, timeout=5000)  # pushed over the socket, no reload
+        assert page.locator('.budget-card[data-route="goplus"] svg .bar').count() == 30
+
         page.click("#rescore")
         page.wait_for_selector("#message:has-text('Rescore: done')")
-        assert page.locator("#budget tbody tr").count() == 4
+        assert page.locator("#health-status").inner_text() == "ok"
     finally:
         page.close()
         live.stop()

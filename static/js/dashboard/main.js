@@ -337,6 +337,12 @@ function wireClient() {
   client.on("new_token", onNewToken);
   client.on("token_updated", onTokenUpdated);
   scan.listen();
+  window.addEventListener("hashchange", () => {
+    const key = decodeURIComponent(location.hash.slice(1)) || null;
+    if (key === detailKey) return;
+    if (key) openDetail(key);
+    else closeDetail(false);
+  });
   window.addEventListener("storage", (event) => {
     if (event.key !== WATCH_KEY) return;
     watched = loadWatchlist(localStorage);
