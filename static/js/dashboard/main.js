@@ -6,7 +6,9 @@ import { download, stampedName, toCsv, toJson } from "./export.js";
 import * as fmt from "./format.js";
 import { rowOf } from "./model.js";
 import { ScanButton } from "./scan.js";
-import { DEFAULTS, SORTS, WATCH_KEY, loadWatchlist, parseQuery, passes, saveWatchlist, toQuery, visibleRows } from "./state.js";
+import { FilterBar } from "./filters.js";
+import { showConnection, wireAlertsPanel } from "./panels.js";
+import { WATCH_KEY, loadWatchlist, parseQuery, passes, saveWatchlist, toQuery, visibleRows } from "./state.js";
 import { buildRow, renderHead, tickAges, toast } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
@@ -31,6 +33,7 @@ let renderQueued = false;
 const client = new window.TokenDiscoveryClient();
 const alerts = new Alerts(localStorage, document.title);
 const scan = new ScanButton($("scan"), $("scan-state"), client);
+const filters = new FilterBar(setState, () => state);
 window.tokenDiscovery = { client, records };
 
 // ---- records -------------------------------------------------------------------------------
@@ -116,64 +119,21 @@ function render() {
 function syncHead() {
   renderHead(headRow, state, (key) => {
     const ascending = key === "name" || key === "chain" || key === "age";
-    state = { ...state, sort: key, dir: state.sort === key ? (state.dir === "asc" ? "desc" : "asc") : ascending ? "asc" : "desc" };
-    stateChanged();
+    const dir = state.sort === key ? (state.dir === "asc" ? "desc" : "asc") : ascending ? "asc" : "desc";
+    setState({ ...state, sort: key, dir });
   });
 }
 
 function stateChanged() {
   history.replaceState(null, "", `${location.pathname}${toQuery(state)}${detailKey ? `#${encodeURIComponent(detailKey)}` : ""}`);
-  syncForm();
+  filters.show(state);
   syncHead();
   scheduleRender();
 }
 
-// ---- filters and sort ----------------------------------------------------------------------
-
-function ensureOption(select, value, label) {
-  if (value && ![...select.options].some((o) => o.value === String(value))) select.add(new Option(label, String(value)));
-}
-
-function syncForm() {
-  $("f-q").value !== state.q && ($("f-q").value = state.q);
-  $("f-chain").value = state.chain;
-  $("f-verdict").value = state.verdict;
-  ensureOption($("f-liq"), state.minLiq, `≥ ${fmt.usd(state.minLiq)}`);
-  $("f-liq").value = state.minLiq ? String(state.minLiq) : "";
-  ensureOption($("f-age"), state.maxAge, `≤ ${fmt.age(state.maxAge * 60000)}`);
-  $("f-age").value = state.maxAge ? String(state.maxAge) : "";
-  $("f-watch").checked = state.watch;
-  $("f-sort").value = state.sort;
-  $("f-dir").textContent = state.dir === "asc" ? "↑" : "↓";
-  $("f-more").textContent = activeFilters() ? `Filters (${activeFilters()})` : "Filters";
-  $("f-dir").setAttribute("aria-label", `Sort ${state.dir === "asc" ? "ascending" : "descending"}`);
-}
-
-function wireFilters() {
-  for (const sort of SORTS) $("f-sort").add(new Option(sort.key === "verdict" ? "Risk score" : sort.label, sort.key));
-  const read = () => ({
-    ...state,
-    q: $("f-q").value.slice(0, 100),
-    chain: $("f-chain").value,
-    verdict: $("f-verdict").value,
-    minLiq: Number($("f-liq").value) || null,
-    maxAge: Number($("f-age").value) || null,
-    watch: $("f-watch").checked,
-    sort: $("f-sort").value,
-  });
-  $("filters").addEventListener("input", () => { state = read(); stateChanged(); });
-  $("filters").addEventListener("change", () => { state = read(); stateChanged(); });
-  $("filters").addEventListener("submit", (event) => event.preventDefault());
-  $("filters").addEventListener("reset", (event) => { event.preventDefault(); state = { ...DEFAULTS }; stateChanged(); });
-  $("f-dir").addEventListener("click", () => { state = { ...state, dir: state.dir === "asc" ? "desc" : "asc" }; stateChanged(); });
-  $("f-more").addEventListener("click", () => {
-    const collapsed = $("filters").classList.toggle("collapsed");
-    $("f-more").setAttribute("aria-expanded", String(!collapsed));
-  });
-}
-
-function activeFilters() {
-  return ["chain", "verdict", "minLiq", "maxAge", "watch"].filter((key) => state[key]).length;
+function setState(next) {
+  state = next;
+  stateChanged();
 }
 
 // ---- watchlist, copy, detail ---------------------------------------------------------------
@@ -288,50 +248,6 @@ function wireExport() {
     download(stampedName("json"), toJson(visible.map((row) => records.get(row.seq))), "application/json"));
 }
 
-function wireAlerts() {
-  const toggle = $("alerts-toggle");
-  const panel = $("alerts-panel");
-  const sync = () => {
-    toggle.textContent = `Alerts: ${alerts.prefs.on ? "on" : "off"}`;
-    toggle.classList.toggle("on", alerts.prefs.on);
-    $("alert-on").checked = alerts.prefs.on;
-    $("alert-sound").checked = alerts.prefs.sound;
-    $("alert-desktop").checked = alerts.prefs.desktop && alerts.desktopState() === "granted";
-    const permission = alerts.desktopState();
-    $("alert-permission").textContent = permission === "denied" ? "Desktop notifications are blocked in this browser's site settings."
-      : permission === "unsupported" ? "This browser has no desktop notifications." : "";
-  };
-  toggle.addEventListener("click", () => {
-    panel.hidden = !panel.hidden;
-    toggle.setAttribute("aria-expanded", String(!panel.hidden));
-  });
-  $("alert-on").addEventListener("change", (e) => { alerts.set("on", e.target.checked); sync(); });
-  $("alert-sound").addEventListener("change", (e) => { alerts.set("sound", e.target.checked); sync(); });
-  $("alert-desktop").addEventListener("change", async (e) => {
-    const wanted = e.target.checked;
-    const permission = wanted ? await alerts.askDesktop() : alerts.desktopState();
-    alerts.set("desktop", wanted && permission === "granted");
-    if (wanted) alerts.set("on", true);
-    sync();
-  });
-  sync();
-}
-
-function showConnection(status) {
-  const badge = $("connection");
-  const notice = $("notice");
-  const labels = { connecting: "connecting…", live: `live · ${status.transport || "socket"}`, reconnecting: "reconnecting…",
-    offline: "offline · polling API", idle: "disconnected" };
-  badge.dataset.state = status.state === "live" ? "connected" : status.state;
-  badge.textContent = labels[status.state] || status.state;
-  if (status.state === "offline") {
-    notice.textContent = `Live updates unavailable (${status.reason}). New tokens are fetched from the API every ${Math.round((status.pollInterval || 10000) / 1000)} s until the connection is back.`;
-    notice.hidden = false;
-  } else if (status.state === "live") {
-    notice.hidden = true;
-  }
-}
-
 function wireClient() {
   client.on("status", showConnection);
   client.on("new_token", onNewToken);
@@ -351,12 +267,11 @@ function wireClient() {
 }
 
 async function start() {
-  syncForm();
+  filters.show(state);
   syncHead();
-  wireFilters();
   wireGrid();
   wireExport();
-  wireAlerts();
+  wireAlertsPanel(alerts);
   wireClient();
   try {
     const first = await client.getRecentTokens(capacity);
