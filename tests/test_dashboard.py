@@ -160,6 +160,10 @@ def test_the_detail_panel_shows_every_reason_with_its_evidence_and_the_history(
     assert detail.is_hidden() and "#" not in page.url
     page.goto(f"{live.url}/#base%3A{record['token_address']}")  # a shared link opens the panel
     page.wait_for_selector("#detail:not([hidden]) >> text=Trap Token")
+    page.goto(f"{live.url}/#%E0%A4%A")  # a malformed link is ignored, never fatal
+    page.reload()
+    page.wait_for_selector('#connection[data-state="connected"]')
+    assert page.locator(ROWS).count() == 1 and page.locator("#detail").is_hidden()
 
 
 def test_watchlist_export_and_copy(live: LiveApp, simulator: SimulatorServer, browser: Browser) -> None:

@@ -60,26 +60,25 @@ def test_admin_stats_carry_the_vitals_of_the_seed(app: Flask) -> None:
 
 
 @pytest.mark.integration
-def test_the_admin_feed_needs_the_credential_and_pushes_budget_per_minute(app: Flask) -> None:
+def test_the_admin_feed_needs_the_session_and_pushes_budget_per_minute(app: Flask) -> None:
     client = app.test_client()
     client.post("/api/discovery/trigger", json={"max_tokens": 4})
     stranger = socketio_of(app).test_client(app)
-    stranger.emit(events.JOIN_ADMIN)
-    received = stranger.get_received()
-    assert [m["name"] for m in received if m["name"] == events.ADMIN_STATS] == []
-    assert any(m["name"] == events.ERROR for m in received)
+    stranger.get_received()
+    stranger.emit(events.JOIN_ADMIN, {"token": ADMIN["Authorization"].split()[1]})  # no token over the socket
+    assert not stranger.is_connected()  # told why, then disconnected: no admin_stats, no second guess
 
-    admin = socketio_of(app).test_client(app)
-    admin.emit(events.JOIN_ADMIN, {"token": ADMIN["Authorization"].split()[1]})
+    assert client.post("/admin/login", data={"token": ADMIN["Authorization"].split()[1]}).status_code == 303
+    admin = socketio_of(app).test_client(app, flask_test_client=client)
+    admin.emit(events.JOIN_ADMIN)
     (snapshot,) = [m["args"][0] for m in admin.get_received() if m["name"] == events.ADMIN_STATS]
-    assert snapshot["connected_clients"] == 2 and snapshot["tokens_per_minute"] == 4.0
+    assert snapshot["connected_clients"] == 1 and snapshot["tokens_per_minute"] == 4.0
     goplus = snapshot["budget"]["goplus"]
     assert goplus["limit_per_minute"] == 30 and len(goplus["minutes"]) == 30
     made = services_of(app).gate.ledger.snapshot()["calls"]
     assert goplus["minutes"][-1]["calls"] == sum(n for r, n in made.items() if r.startswith("goplus"))
     assert snapshot["health"]["store"]["ok"] and snapshot["health"]["redis"] == {"configured": False}
     assert snapshot["status"]["tokens_in_database"] == 4 and snapshot["stats"]["database_usage"] == "4/200"
-    stranger.disconnect()
     admin.disconnect()
     assert monitor_of(app).connected_clients == 0
 

@@ -21,6 +21,7 @@ from token_discovery.sources.parsing import (
 
 def test_clean_text_strips_controls_bidi_and_zero_width() -> None:
     assert clean_text("Sa\u202efe\u200b Token\x00\x1b[31m", NAME_MAX) == "Safe Token [31m"
+    assert clean_text("\u3164\u3164\u115f\uffa0\u2800", NAME_MAX) in (None, "")  # blank-looking fillers
     assert clean_text("   ", NAME_MAX) is None
     assert clean_text(123, NAME_MAX) is None
 

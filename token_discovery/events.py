@@ -23,7 +23,7 @@ ADMIN_STATS = "admin_stats"  # to admin sockets only: the monitor's snapshot (vi
 JOIN_DISCOVERY = "join_discovery"  # optional {"last_seq": n}
 LEAVE_DISCOVERY = "leave_discovery"
 REQUEST_STATUS = "request_status"
-JOIN_ADMIN = "join_admin"  # optional {"token": ADMIN_TOKEN}; else the admin session cookie of the handshake
+JOIN_ADMIN = "join_admin"  # needs the admin session cookie on the handshake (log in at /admin first)
 
 SERVER_EVENTS = (CONNECTED, JOINED_DISCOVERY, NEW_TOKEN, TOKEN_UPDATED, SCAN_STARTED, SCAN_PROGRESS,
                  SCAN_COMPLETED, SCAN_ERROR, DISCOVERY_STATUS, ERROR, ADMIN_STATS)  # fmt: skip

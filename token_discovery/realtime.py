@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 from typing import Any
 
 from flask import current_app, request, session
-from flask_socketio import SocketIO, emit, join_room, leave_room
+from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room
 
 from token_discovery import events
 from token_discovery.monitoring import Monitor
@@ -75,8 +74,9 @@ def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, monito
     def on_join_admin(data: Any = None) -> None:
         if over_limit():
             return
-        if not is_admin_socket(data):
-            emit(events.ERROR, {"error": "admin credential required"})
+        if not is_admin_socket():
+            emit(events.ERROR, {"error": "admin session required: log in at /admin"})
+            disconnect()
             return
         admin_feed.join(request.sid)  # type: ignore[attr-defined]
 
@@ -126,14 +126,13 @@ def _join(service: TokenDiscoveryService, sid: str, last_seq: int | None) -> int
 ADMIN_PUSH_SECONDS = 2.0
 
 
-def is_admin_socket(data: Any) -> bool:
-    """An admin session cookie on the handshake, or {"token": ADMIN_TOKEN}; never when ADMIN_TOKEN is unset."""
-    token = current_app.extensions["token_discovery"].config.admin_token
-    if not token:
+def is_admin_socket() -> bool:
+    """The admin session cookie came with the handshake; never when ADMIN_TOKEN is unset.
+
+    No token is taken over the socket: guesses would bypass the login's rate limit.
+    """
+    if not current_app.extensions["token_discovery"].config.admin_token:
         return False
-    given = data.get("token") if isinstance(data, dict) else None
-    if isinstance(given, str) and hmac.compare_digest(given.encode(), token.encode()):
-        return True
     return bool(session.get("admin"))
 
 

@@ -97,8 +97,10 @@ def _paths() -> dict[str, Any]:
                                       parameters=_recent_parameters()),
         "/api/discovery/auto/start": {"post": {"summary": "Start the periodic scan", **admin_post}},
         "/api/discovery/auto/stop": {"post": {"summary": "Stop the periodic scan", **admin_post}},
-        "/api/admin/stats": _get("Stats, status and latest scans", {"type": "object"}, 401, 403, security=ADMIN),
-        "/api/admin/health": _get("Health of every part", {"type": "object"}, 401, 403, security=ADMIN),
+        "/api/admin/stats": _get("Vitals (timestamp, uptime_seconds, tokens_per_minute, connected_clients), stats, "
+                                 "status and latest scans", {"type": "object"}, 401, 403, security=ADMIN),
+        "/api/admin/health": _get("Health of the store, Redis, the last scan and each upstream", {"type": "object"},
+                                  401, 403, security=ADMIN),
         "/api/admin/rescore": {"post": {"summary": "Rescore stored tokens with the current rules", **admin_post}},
         "/healthz": _get("Liveness", _object(status={"type": "string", "enum": ["ok", "degraded"]})),
         "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {

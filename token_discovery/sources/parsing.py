@@ -24,6 +24,11 @@ _INVISIBLE = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))} 
     "\u200d",
     "\u2060",
     "\ufeff",
+    "\u115f",  # Hangul fillers and the blank Braille pattern render as nothing: a name made of them looks empty
+    "\u1160",
+    "\u3164",
+    "\uffa0",
+    "\u2800",
 }
 _LINK_KIND = re.compile(r"^[a-z0-9_-]{1,32}$")
 _EARLIEST_MS = 1_230_000_000_000  # 2008-12: nothing on-chain that we list predates it

@@ -43,7 +43,7 @@ export class Alerts {
   }
 
   /** Alert for one new token (already known to pass the filters); `onOpen` shows it. */
-  notify(title, body, onOpen) {
+  notify(title, body, onOpen, tag = title) {
     if (!this.prefs.on) return false;
     if (document.hidden) {
       this._unseen += 1;
@@ -51,7 +51,7 @@ export class Alerts {
     }
     if (this.prefs.sound) this._beep();
     if (this.prefs.desktop && document.hidden && this.desktopState() === "granted") {
-      const note = new Notification(title, { body, tag: `token-${title}`, silent: this.prefs.sound });
+      const note = new Notification(title, { body, tag: `token-${tag}`, silent: this.prefs.sound });
       note.onclick = () => {
         window.focus();
         onOpen?.();

@@ -27,7 +27,7 @@ let state = parseQuery(location.search, chains);
 let watched = loadWatchlist(localStorage);
 let visible = [];
 let activeSeq = null;
-let detailKey = decodeURIComponent(location.hash.slice(1)) || null;
+let detailKey = hashKey();
 let renderQueued = false;
 
 const client = new window.TokenDiscoveryClient();
@@ -35,6 +35,15 @@ const alerts = new Alerts(localStorage, document.title);
 const scan = new ScanButton($("scan"), $("scan-state"), client);
 const filters = new FilterBar(setState, () => state);
 window.tokenDiscovery = { client, records };
+
+/** The "chain:address" a shared link points at (#base%3A0x...), or null; a malformed link is ignored. */
+function hashKey() {
+  try {
+    return decodeURIComponent(location.hash.slice(1)).slice(0, 120) || null;
+  } catch {
+    return null;
+  }
+}
 
 // ---- records -------------------------------------------------------------------------------
 
@@ -59,7 +68,7 @@ function onNewToken(record) {
   if (row && passes(row, state, watched)) {
     const title = `${row.name} (${row.symbol}) on ${row.chain}`;
     const body = `${row.level}${row.score === null ? "" : ` ${row.score}`} · liquidity ${fmt.usd(row.liquidity)}`;
-    if (alerts.notify(`New token: ${title}`, body, () => openDetail(row.key))) {
+    if (alerts.notify(`New token: ${title}`, body, () => openDetail(row.key), String(row.seq))) {
       toast($("toasts"), `New: ${row.name} (${row.symbol})`, `${row.chain} · ${body}`, row.level, () => openDetail(row.key));
     }
   }
@@ -254,7 +263,7 @@ function wireClient() {
   client.on("token_updated", onTokenUpdated);
   scan.listen();
   window.addEventListener("hashchange", () => {
-    const key = decodeURIComponent(location.hash.slice(1)) || null;
+    const key = hashKey();
     if (key === detailKey) return;
     if (key) openDetail(key);
     else closeDetail(false);

@@ -79,9 +79,18 @@ export function rowOf(record, now) {
   };
 }
 
-/** Link text for a token's own link. */
-export function linkLabel(link) {
+const PRIVATE_HOST = /^(localhost|.*\.local|.*\.internal|127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|0\.|\[)/i;
+const KIND_LABELS = { website: "Web", twitter: "X", telegram: "TG", discord: "Discord" };
+
+/**
+ * A token's own link as {href, label}, or null. Strangers' links never reach this machine's network or
+ * carry credentials, and their label is ours (the kind, else the host): a stranger cannot name a link "DS".
+ */
+export function tokenLink(link) {
+  const href = safeUrl(link?.url);
+  if (!href) return null;
+  const url = new URL(href);
+  if (url.username || url.password || PRIVATE_HOST.test(url.hostname)) return null;
   const kind = text(link?.kind, 20).toLowerCase();
-  const known = { website: "Web", twitter: "X", telegram: "TG", discord: "Discord" };
-  return known[kind] || text(link?.label, 20) || "Link";
+  return { href, label: KIND_LABELS[kind] || url.hostname.replace(/^www\./, "").slice(0, 40) };
 }

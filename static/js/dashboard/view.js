@@ -1,7 +1,7 @@
 // The grid's header and rows, built with text nodes and checked attributes only.
 import { el, externalLink } from "../dom.js";
 import * as fmt from "./format.js";
-import { linkLabel, safeUrl } from "./model.js";
+import { safeUrl, tokenLink } from "./model.js";
 import { COLUMNS } from "./state.js";
 
 /** The header row: a sort button per sortable column, aria-sort on the active one. */
@@ -59,13 +59,19 @@ export function linkList(row) {
   const links = [];
   const dex = safeUrl(row.pages.dexscreener);
   const explorer = safeUrl(row.pages.explorer);
-  if (dex) links.push(externalLink(dex, "DS", "DexScreener"));
-  if (explorer) links.push(externalLink(explorer, "Scan", "Block explorer"));
+  if (dex) links.push(ownLink(dex, "DS", "DexScreener"));
+  if (explorer) links.push(ownLink(explorer, "Scan", "Block explorer"));
   for (const link of row.links) {
-    const href = safeUrl(link?.url);
-    if (href) links.push(externalLink(href, linkLabel(link), href));
+    const checked = tokenLink(link);
+    if (checked) links.push(externalLink(checked.href, checked.label, `The token's own link: ${checked.href}`));
   }
   return links;
+}
+
+function ownLink(href, label, title) {
+  const a = externalLink(href, label, title);
+  a.className = "own-link";
+  return a;
 }
 
 function cell(key, label, ...content) {

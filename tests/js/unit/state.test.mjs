@@ -72,3 +72,14 @@ test("CSV cells are quoted and never start a formula", () => {
   assert.ok(header.startsWith("seq,chain,address,name,symbol,verdict"));
   assert.ok(line.includes("\"'-cmd|' /C calc'!A0\""));
 });
+
+test("a token's own links never point inside this network, carry credentials or borrow our labels", async () => {
+  const { tokenLink } = await import("../../../static/js/dashboard/model.js");
+  assert.deepEqual(tokenLink({ kind: "website", url: "https://frog.example/" }), { href: "https://frog.example/", label: "Web" });
+  assert.deepEqual(tokenLink({ kind: "ds", label: "DS", url: "https://phish.example/x" }), { href: "https://phish.example/x", label: "phish.example" });
+  assert.equal(tokenLink({ kind: "website", url: "https://dexscreener.com@phish.example/" }), null);
+  assert.equal(tokenLink({ kind: "website", url: "http://127.0.0.1:5000/admin" }), null);
+  assert.equal(tokenLink({ kind: "website", url: "http://192.168.1.1/" }), null);
+  assert.equal(tokenLink({ kind: "website", url: "http://[::1]/" }), null);
+  assert.equal(tokenLink({ kind: "website", url: "javascript:alert(1)" }), null);
+});
