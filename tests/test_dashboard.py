@@ -152,12 +152,18 @@ def test_the_detail_panel_shows_every_reason_with_its_evidence_and_the_history(
     text = detail.inner_text()
     reasons = record["token_data"]["analysis"]["reasons"]
     assert reasons and all(reason["label"] in text for reason in reasons)
-    assert "is_honeypot = true" in text
-    headings = [h.lower() for h in detail.locator("h3").all_text_contents()]
+    assert "is honeypot = true" in text
+    headings = [h.lower().split(",")[0] for h in detail.locator("h3").all_text_contents()]
     assert {"verdict", "market", "security", "history"} <= set(headings) and "✗ Honeypot" in text
+    assert "risky: " in text and "serious finding" in text  # the rule behind the level, in words
     assert page.url.endswith("#" + f"base:{record['token_address']}".replace(":", "%3A"))
     page.keyboard.press("Escape")
     assert detail.is_hidden() and "#" not in page.url
+    page.locator(f'{ROWS}[data-seq="{record["seq"]}"] .c-price').click()
+    detail.wait_for()
+    page.go_back()  # a phone's Back closes the panel and stays on the page
+    expect(detail).to_be_hidden()
+    assert page.url == f"{live.url}/"
     page.goto(f"{live.url}/#base%3A{record['token_address']}")  # a shared link opens the panel
     page.wait_for_selector("#detail:not([hidden]) >> text=Trap Token")
     page.goto(f"{live.url}/#%E0%A4%A")  # a malformed link is ignored, never fatal
@@ -226,8 +232,9 @@ def test_alerts_toast_chime_count_and_notify_only_for_tokens_that_pass_the_filte
     scan(live, 3)
     context.add_init_script(HIDDEN_TAB)
     page = open_dashboard(context.new_page(), f"{live.url}/?chain=base")
-    page.click("#alerts-toggle")
-    page.check("#alert-on")
+    page.click("#alerts-toggle")  # one click: on
+    assert page.locator("#alerts-toggle").get_attribute("aria-pressed") == "true"
+    page.click("#alerts-settings")
     page.check("#alert-sound")
     page.check("#alert-desktop")
     assert page.locator("#alerts-toggle").inner_text() == "Alerts: on"
@@ -416,3 +423,27 @@ def test_five_tabs_kept_open_and_reloaded_never_trip_the_inbound_limits(live: Li
             page.reload()
             page.wait_for_selector('#connection[data-state="connected"]')
     assert failures == []  # no 429, and no 404 (the favicon is served)
+
+
+def test_rows_in_view_stay_put_when_new_tokens_arrive_above(
+    live: LiveApp, simulator: SimulatorServer, context: BrowserContext
+) -> None:
+    scan(live, 30)
+    page = open_dashboard(context.new_page(), live.url)
+    expect(page.locator(ROWS)).to_have_count(30)
+    page.mouse.wheel(0, 700)
+    page.wait_for_function("() => window.scrollY > 600")
+    first_in_view = """() => { const head = document.querySelector('#grid-head th').getBoundingClientRect().bottom;
+        const rows = [...document.querySelectorAll('#tokens tbody tr')];
+        const row = rows.find(r => r.getBoundingClientRect().bottom > head);
+        return [Number(row.dataset.seq), Math.round(row.getBoundingClientRect().top)]; }"""
+    before = page.evaluate(first_in_view)
+    for i in range(2):
+        inject(simulator, name=f"Above {i}", symbol=f"ABV{i}")
+    scan(live, 2)
+    expect(page.locator("#new-above")).to_have_text("2 new ↑")
+    after = page.evaluate(first_in_view)
+    assert after[0] == before[0] and abs(after[1] - before[1]) <= 1  # what the trader was reading did not move
+    page.click("#new-above")
+    page.wait_for_function("() => window.scrollY === 0")
+    assert all("Above" in page.locator(ROWS).nth(i).inner_text() for i in range(2))

@@ -131,6 +131,8 @@
 
     _onConnect() {
       this._stopPolling();
+      this._downSince = null;
+      this._apiDown = false;
       if (this.joinRoom) {
         const payload = this.lastSeq === null ? {} : { last_seq: this.lastSeq };
         this.socket.emit("join_discovery", payload);
@@ -153,15 +155,31 @@
     }
 
     _onConnectError(error) {
-      const reason = (error && (error.description?.message || error.message)) || "connection refused";
-      this._setState("offline", { reason, pollInterval: this.pollInterval });
-      this._startPolling(reason);
+      this._reason = (error && (error.description?.message || error.message)) || "connection refused";
+      this._downSince = this._downSince || Date.now();
+      if (!this._apiDown) this._setState("offline", { reason: this._reason, since: this._downSince, pollInterval: this.pollInterval });
+      this._startPolling();
     }
 
     _startPolling() {
       if (this._pollTimer !== null || this.pollInterval <= 0) return;
-      this._pollTimer = global.setInterval(() => this.refresh().catch(() => {}), this.pollInterval);
-      this.refresh().catch(() => {});
+      this._downSince = this._downSince || Date.now();
+      this._pollTimer = global.setInterval(() => this._poll(), this.pollInterval);
+      this._poll();
+    }
+
+    /** One REST refresh while the socket is down; says "offline" with apiDown when the API fails too. */
+    _poll() {
+      this.refresh().then(
+        () => this.state === "offline" && this._apiDown && this._offline(false),
+        (error) => this.socket?.connected || this._offline(true, error),
+      );
+    }
+
+    _offline(apiDown, error) {
+      this._apiDown = apiDown;
+      const reason = apiDown ? error?.message || "the API does not answer" : this._reason || "connection refused";
+      this._setState("offline", { reason, apiDown, since: this._downSince, pollInterval: this.pollInterval });
     }
 
     _stopPolling() {

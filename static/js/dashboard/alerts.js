@@ -1,6 +1,6 @@
 // Opt-in alerts for new tokens that pass the filters: toast, sound, tab title counter, desktop notification.
 
-const PREFS_KEY = "tokenDiscovery.alerts";
+export const PREFS_KEY = "tokenDiscovery.alerts";
 
 /** Alert preferences kept in this browser. */
 export class Alerts {
@@ -10,14 +10,20 @@ export class Alerts {
     this._unseen = 0;
     this._audio = null;
     this.prefs = { on: false, sound: false, desktop: false };
-    try {
-      Object.assign(this.prefs, JSON.parse(storage.getItem(PREFS_KEY) || "{}"));
-    } catch {
-      // unreadable preferences: keep the defaults (all off)
-    }
+    this.reload();
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden) this.resetCounter();
     });
+  }
+
+  /** Read the preferences kept in this browser (another tab may have changed them). */
+  reload() {
+    try {
+      const kept = JSON.parse(this._storage.getItem(PREFS_KEY) || "{}");
+      for (const name of Object.keys(this.prefs)) this.prefs[name] = Boolean(kept[name]);
+    } catch {
+      // unreadable preferences: keep what we have (all off by default)
+    }
   }
 
   /** Change a preference and keep it. */

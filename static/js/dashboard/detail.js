@@ -4,20 +4,24 @@ import * as fmt from "./format.js";
 import { rowOf } from "./model.js";
 import { linkList } from "./view.js";
 
-// flag -> [label, the value that is bad (null: informative only)]
+// flag -> [said when it is bad, said when it is fine, the value that is bad (null: informative only)]
 const FLAGS = {
-  is_honeypot: ["Honeypot", true], cannot_sell_all: ["Cannot sell all", true], cannot_buy: ["Cannot buy", true],
-  is_mintable: ["Mintable", true], is_proxy: ["Proxy contract", true], hidden_owner: ["Hidden owner", true],
-  can_take_back_ownership: ["Can take back ownership", true], owner_change_balance: ["Owner can change balances", true],
-  selfdestruct: ["Self-destruct", true], external_call: ["External call", true],
-  transfer_pausable: ["Transfers pausable", true], trading_cooldown: ["Trading cooldown", true],
-  is_blacklisted: ["Blacklist", true], slippage_modifiable: ["Tax modifiable", true],
-  personal_slippage_modifiable: ["Per-wallet tax", true], freezable: ["Freeze authority", true],
-  closable: ["Closable", true], metadata_mutable: ["Metadata mutable", true],
-  non_transferable: ["Non-transferable", true], transfer_hook: ["Transfer hook", true],
-  is_open_source: ["Source verified", false], is_in_dex: ["Listed on a DEX", false],
-  trusted_token: ["On the trust list", null],
+  is_honeypot: ["Honeypot", "Not a honeypot", true], cannot_sell_all: ["Cannot sell all", "Can sell all", true],
+  cannot_buy: ["Cannot buy", "Can buy", true], is_mintable: ["Mintable", "Not mintable", true],
+  is_proxy: ["Proxy contract", "Not a proxy", true], hidden_owner: ["Hidden owner", "No hidden owner", true],
+  can_take_back_ownership: ["Can take back ownership", "Cannot take back ownership", true],
+  owner_change_balance: ["Owner can change balances", "Owner cannot change balances", true],
+  selfdestruct: ["Can self-destruct", "No self-destruct", true], external_call: ["External calls", "No external calls", true],
+  transfer_pausable: ["Transfers pausable", "Transfers not pausable", true],
+  trading_cooldown: ["Trading cooldown", "No trading cooldown", true], is_blacklisted: ["Has a blacklist", "No blacklist", true],
+  slippage_modifiable: ["Tax can be changed", "Tax fixed", true],
+  personal_slippage_modifiable: ["Per-wallet tax", "No per-wallet tax", true],
+  freezable: ["Freeze authority", "No freeze authority", true], closable: ["Closable", "Not closable", true],
+  metadata_mutable: ["Metadata mutable", "Metadata fixed", true], non_transferable: ["Non-transferable", "Transferable", true],
+  transfer_hook: ["Transfer hook", "No transfer hook", true], is_open_source: ["Source not verified", "Source verified", false],
+  is_in_dex: ["Not listed on a DEX", "Listed on a DEX", false], trusted_token: ["Not on the trust list", "On the trust list", null],
 };
+const MODES = { fraud: "launch checks (under 2 h old)", market: "market checks (older, with indicators)" };
 const DASH = "—";
 
 function section(title, ...content) {
@@ -33,9 +37,14 @@ function pairs(entries) {
   return dl;
 }
 
-function evidenceValue(value) {
+const SHARE_KEY = /(percent|share|tax)$/;
+
+function evidenceValue(value, key = "") {
   if (value === null || value === undefined) return "unknown";
-  if (typeof value === "number") return Math.abs(value) < 1 && value !== 0 ? String(Number(value.toPrecision(4))) : String(value);
+  if (typeof value === "number") {
+    if (SHARE_KEY.test(key) && Math.abs(value) <= 1.5) return fmt.share(value);
+    return String(Number(value.toPrecision(4)));
+  }
   if (typeof value === "object") return JSON.stringify(value).slice(0, 200);
   return String(value).slice(0, 200);
 }
@@ -48,14 +57,24 @@ function reasonItem(reason) {
     el("span", { class: "reason-label" }, String(reason.label)),
     Number.isFinite(reason.points) ? el("span", { class: "points" }, `+${reason.points}`) : null,
     evidence.length ? el("span", { class: "evidence" },
-      evidence.map(([key, value]) => el("code", {}, `${key} = ${evidenceValue(value)}`))) : null);
+      evidence.map(([key, value]) => el("code", {}, `${key.replace(/_/g, " ")} = ${evidenceValue(value, key)}`))) : null);
+}
+
+/** Why the level is what it is, in one sentence. */
+export function verdictRule(level, score, reasons) {
+  const grave = reasons.filter((r) => r.severity === "critical" || r.severity === "high").length;
+  if (level === "risky") {
+    return grave ? `risky: ${grave} serious finding${grave > 1 ? "s" : ""}` : `risky: score ${score} is 40 or more`;
+  }
+  if (level === "safe") return `safe: score ${score ?? 0} under 40, no serious finding, every key check known`;
+  return "unknown: a key check could not be made, so it is not called safe";
 }
 
 function verdictSection(record, row) {
   const analysis = record.token_data?.analysis || {};
   const reasons = row.reasons;
   const missing = Array.isArray(analysis.missing) ? analysis.missing : [];
-  const summary = `${row.level} · score ${row.score ?? "?"}/100 · ${row.mode || "?"} mode · rules ${analysis.rules_version || "?"}`;
+  const summary = `${verdictRule(row.level, row.score, reasons)} · ${MODES[row.mode] || row.mode || "?"} · rules ${analysis.rules_version || "?"}`;
   return section("Verdict",
     el("p", { class: `verdict-line level-${row.level}` }, summary),
     missing.length ? el("p", { class: "missing" }, `Not verified (never called safe without it): ${missing.join(", ")}`) : null,
@@ -84,7 +103,7 @@ function pairCreated(iso) {
 function marketSection(record) {
   const m = record.token_data?.market;
   if (!m) return section("Market", el("p", { class: "muted" }, "No market data: DexScreener did not list a pair."));
-  return section("Market", pairs([
+  return section(`Market, as of ${fmt.clock(record.scanned_at)}`, pairs([
     ["Price", fmt.price(m.price_usd)], ["Liquidity", fmt.usd(m.liquidity_usd)],
     ["Market cap", fmt.usd(m.market_cap)], ["FDV", fmt.usd(m.fdv)],
     ["DEX", String(m.dex_id || "")], ["Quote", String(m.quote_symbol || "")],
@@ -96,23 +115,34 @@ function indicatorSection(record) {
   const e = record.token_data?.analysis?.evidence || {};
   if (e.rsi === null && e.macd_histogram === null && e.volume_trend === null) return null;
   if (e.rsi === undefined && e.macd_histogram === undefined) return null;
+  const fixed = (value, digits) => (typeof value === "number" ? value.toFixed(digits) : null);
   return section("Indicators (5-minute candles)", pairs([
-    ["RSI 14", e.rsi === null ? null : evidenceValue(e.rsi)],
-    ["MACD histogram", e.macd_histogram === null ? null : evidenceValue(e.macd_histogram)],
-    ["Volume trend", e.volume_trend === null ? null : evidenceValue(e.volume_trend)],
+    ["RSI 14", fixed(e.rsi, 1)],
+    ["MACD histogram", typeof e.macd_histogram === "number" ? evidenceValue(e.macd_histogram) : null],
+    ["Volume trend", typeof e.volume_trend === "number" ? `×${e.volume_trend.toFixed(2)}` : null],
     ["Candles", e.candles === undefined ? undefined : String(e.candles)],
   ]));
 }
 
 function flagChips(flags) {
-  return el("ul", { class: "flags" }, Object.entries(FLAGS).filter(([key]) => key in flags).map(([key, [label, bad]]) => {
+  const known = [];
+  const unknown = [];
+  for (const [key, [badLabel, fineLabel, bad]] of Object.entries(FLAGS)) {
+    if (!(key in flags)) continue;
     const value = flags[key];
-    const state = value === null || value === undefined ? "unknown" : bad === null ? (value ? "good" : "neutral")
-      : value === bad ? "bad" : "good";
-    const mark = { bad: "✗", good: "✓", unknown: "?", neutral: "·" }[state];
-    return el("li", { class: `flag ${state}`, title: `${key}: ${value === null || value === undefined ? "unknown" : value}` },
-      `${mark} ${label}`);
-  }));
+    if (value === null || value === undefined) {
+      unknown.push(badLabel.toLowerCase());
+      continue;
+    }
+    const isBad = bad !== null && value === bad;
+    const state = bad === null ? "neutral" : isBad ? "bad" : "good";
+    const label = bad === null ? (value ? fineLabel : badLabel) : isBad ? badLabel : fineLabel;
+    known.push(el("li", { class: `flag ${state}`, title: `${key} = ${value}` }, `${isBad ? "✗" : bad === null ? "·" : "✓"} ${label}`));
+  }
+  return [
+    el("ul", { class: "flags" }, known),
+    unknown.length ? el("p", { class: "muted flags-unknown" }, `Not reported for this token: ${unknown.join(", ")}`) : null,
+  ];
 }
 
 function holderTable(title, holders) {

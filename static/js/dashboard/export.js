@@ -9,7 +9,7 @@ const CSV_COLUMNS = [
   ["verdict", (r) => r.level],
   ["risk_score", (r) => r.score],
   ["mode", (r) => r.mode],
-  ["age_minutes", (r) => (r.age === null ? null : Math.floor(r.age / 60000))],
+  ["age_minutes", (r, now) => (r.created === null ? null : Math.floor((now - r.created) / 60000))],
   ["price_usd", (r) => r.price],
   ["change_5m_pct", (r) => r.m5],
   ["change_1h_pct", (r) => r.h1],
@@ -34,10 +34,10 @@ export function csvCell(value) {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** The rows as CSV text, with a header line. */
-export function toCsv(rows) {
+/** The rows as CSV text, with a header line; ages as of `now`. */
+export function toCsv(rows, now = Date.now()) {
   const lines = [CSV_COLUMNS.map(([name]) => name).join(",")];
-  for (const row of rows) lines.push(CSV_COLUMNS.map(([, get]) => csvCell(get(row))).join(","));
+  for (const row of rows) lines.push(CSV_COLUMNS.map(([, get]) => csvCell(get(row, now))).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
 

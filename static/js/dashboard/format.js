@@ -7,17 +7,22 @@ function finite(value) {
   return typeof value === "number" && Number.isFinite(value);
 }
 
-/** $1.2K, $3.4M, $5.6B, $950, $0.42; "—" when unknown. */
+/** $1.2K, $3.4M, $5.6B, $950, $86, $4.25; "—" when unknown. */
 export function usd(value) {
   if (!finite(value)) return DASH;
   const sign = value < 0 ? "-" : "";
   const n = Math.abs(value);
   const units = [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "K"]];
-  for (const [size, unit] of units) {
-    if (n >= size) return `${sign}$${trim((n / size).toFixed(n / size >= 100 ? 0 : 1))}${unit}`;
+  for (let i = 0; i < units.length; i += 1) {
+    const [size, unit] = units[i];
+    if (n < size * 0.9995) continue;
+    const scaled = n / size;
+    const text = trim(scaled.toFixed(scaled >= 99.95 ? 0 : 1));
+    if (Number(text) >= 1000 && i > 0) return `${sign}$${trim((n / units[i - 1][0]).toFixed(1))}${units[i - 1][1]}`;
+    return `${sign}$${text}${unit}`;
   }
-  if (n >= 1) return `${sign}$${trim(n.toFixed(n >= 100 ? 0 : 2))}`;
-  return `${sign}$${trim(n.toFixed(2))}`;
+  if (n >= 999.5) return `${sign}$1K`;
+  return `${sign}$${trim(n.toFixed(n >= 10 ? 0 : 2))}`;
 }
 
 function trim(text) {
@@ -28,7 +33,7 @@ function subscript(count) {
   return String(count).split("").map((d) => SUBSCRIPTS[Number(d)]).join("");
 }
 
-/** A token price: $1,234 / $1.234 / $0.00001234 / $0.0₇599 (zeros past four counted in subscript). */
+/** A token price: $1,234 / $1.234 / $0.001234 / $0.0₄1234 / $0.0₇599 (four zeros or more counted in subscript). */
 export function price(value) {
   if (!finite(value)) return DASH;
   if (value === 0) return "$0";
@@ -44,14 +49,14 @@ export function price(value) {
   }
   const text = String(digits).padStart(4, "0").replace(/0+$/, "") || "0";
   const sign = value < 0 ? "-" : "";
-  if (leading > 4) return `${sign}$0.0${subscript(leading)}${text}`;
+  if (leading > 3) return `${sign}$0.0${subscript(leading)}${text}`;
   return `${sign}$0.${"0".repeat(leading)}${text}`;
 }
 
 /** +12.3% / -4.0% / "—". */
 export function percent(value) {
   if (!finite(value)) return DASH;
-  const rounded = Math.abs(value) >= 1000 ? value.toFixed(0) : value.toFixed(1);
+  const rounded = Math.abs(value) >= 999.95 ? value.toFixed(0) : value.toFixed(1);
   if (Number(rounded) === 0) return "0.0%";
   return `${value > 0 ? "+" : ""}${rounded}%`;
 }
@@ -67,6 +72,7 @@ export function share(value) {
 export function count(value) {
   if (!finite(value)) return DASH;
   if (Math.abs(value) >= 10000) return usd(value).replace("$", "");
+  if (Math.abs(value) >= 9999.5) return "10K";
   return Math.round(value).toLocaleString("en-US");
 }
 

@@ -1,6 +1,6 @@
 // The dashboard: a first page from REST, then everything live through TokenDiscoveryClient.
 import { copyText } from "../dom.js";
-import { Alerts } from "./alerts.js";
+import { Alerts, PREFS_KEY } from "./alerts.js";
 import { renderDetail } from "./detail.js";
 import { download, stampedName, toCsv, toJson } from "./export.js";
 import * as fmt from "./format.js";
@@ -29,6 +29,8 @@ let visible = [];
 let activeSeq = null;
 let detailKey = hashKey();
 let renderQueued = false;
+let pointerInGrid = false;
+let newAbove = 0;
 
 const client = new window.TokenDiscoveryClient();
 const alerts = new Alerts(localStorage, document.title);
@@ -116,13 +118,40 @@ function render() {
     built.set(row.seq, { row, watched: isWatched, tr });
     return tr;
   });
+  const anchor = scrollAnchor();
   tbody.replaceChildren(...trs);
+  keepAnchor(anchor);
   if (!visible.some((r) => r.seq === activeSeq)) activeSeq = visible[0]?.seq ?? null;
   for (const tr of trs) tr.tabIndex = Number(tr.dataset.seq) === activeSeq ? 0 : -1;
   if (hadFocus) focusRow(activeSeq);
   $("count").textContent = `${visible.length} of ${records.size} tokens`;
   $("empty").hidden = visible.length > 0;
   $("empty").textContent = records.size ? "No token passes these filters." : "No token yet: the first scan will fill this list.";
+}
+
+/** The first row in view, when the reader is scrolled down or has the pointer on the grid: it must not move. */
+function scrollAnchor() {
+  if (window.scrollY <= 0 && !pointerInGrid) return null;
+  const below = headRow.firstElementChild?.getBoundingClientRect().bottom ?? 0; // the sticky header cell
+  const tr = [...tbody.children].find((row) => row.getBoundingClientRect().bottom > below);
+  return tr ? { tr, top: tr.getBoundingClientRect().top, index: [...tbody.children].indexOf(tr) } : null;
+}
+
+/** Scroll back so the anchored row stays where it was; count the rows that arrived above it. */
+function keepAnchor(anchor) {
+  if (!anchor || !anchor.tr.isConnected) return;
+  const shift = anchor.tr.getBoundingClientRect().top - anchor.top;
+  if (Math.abs(shift) < 1) return;
+  window.scrollBy(0, shift);
+  const above = [...tbody.children].indexOf(anchor.tr) - anchor.index;
+  if (above > 0) showNewAbove(newAbove + above);
+}
+
+function showNewAbove(count) {
+  newAbove = count;
+  const pill = $("new-above");
+  pill.hidden = count <= 0;
+  pill.textContent = `${count} new ↑`;
 }
 
 function syncHead() {
@@ -134,7 +163,7 @@ function syncHead() {
 }
 
 function stateChanged() {
-  history.replaceState(null, "", `${location.pathname}${toQuery(state)}${detailKey ? `#${encodeURIComponent(detailKey)}` : ""}`);
+  history.replaceState(history.state, "", pageUrl());
   filters.show(state);
   syncHead();
   scheduleRender();
@@ -168,8 +197,14 @@ function recordByKey(key) {
   return null;
 }
 
+function pageUrl() {
+  return `${location.pathname}${toQuery(state)}${detailKey ? `#${encodeURIComponent(detailKey)}` : ""}`;
+}
+
 function openDetail(key) {
+  const wasOpen = detailKey !== null;
   detailKey = key;
+  if (!wasOpen) history.pushState({ detail: true }, "", pageUrl()); // Back closes the panel
   stateChanged();
   showDetail(true);
 }
@@ -187,12 +222,13 @@ function showDetail(focus = false) {
   if (focus) detail.focus();
 }
 
-function closeDetail(restoreFocus) {
+function closeDetail(restoreFocus, viaHistory = false) {
   const was = detailKey;
   detailKey = null;
   detail.hidden = true;
   document.body.classList.remove("detail-open");
-  if (was) stateChanged();
+  if (was && !viaHistory && history.state?.detail) history.back(); // leave the entry the panel pushed
+  else if (was) stateChanged();
   if (restoreFocus) focusRow(activeSeq);
 }
 
@@ -241,6 +277,18 @@ function wireGrid() {
     const tr = event.target.closest("tr[data-seq]");
     if (tr) activeSeq = Number(tr.dataset.seq);
   });
+  tbody.addEventListener("pointerenter", () => { pointerInGrid = true; });
+  tbody.addEventListener("pointerleave", () => { pointerInGrid = false; });
+  $("new-above").addEventListener("click", () => { window.scrollTo({ top: 0 }); showNewAbove(0); });
+  window.addEventListener("scroll", () => { if (window.scrollY <= 0 && newAbove) showNewAbove(0); }, { passive: true });
+  detail.addEventListener("keydown", (event) => {
+    const step = { j: 1, ArrowDown: 1, k: -1, ArrowUp: -1 }[event.key];
+    if (!step || event.target.closest("input, select, textarea, button, a")) return;
+    event.preventDefault();
+    moveFocus(step);
+    const row = rows.get(activeSeq);
+    if (row) openDetail(row.key);
+  });
   document.addEventListener("keydown", (event) => {
     const typing = event.target.closest?.("input, select, textarea");
     if (event.key === "Escape" && !detail.hidden) closeDetail(true);
@@ -266,7 +314,7 @@ function wireClient() {
     const key = hashKey();
     if (key === detailKey) return;
     if (key) openDetail(key);
-    else closeDetail(false);
+    else closeDetail(false, true);
   });
   window.addEventListener("storage", (event) => {
     if (event.key !== WATCH_KEY) return;
@@ -275,12 +323,21 @@ function wireClient() {
   });
 }
 
+/** The panel opens under the top bar, whose height changes as it wraps. */
+function trackTopbar() {
+  const bar = document.querySelector(".topbar");
+  const set = () => document.documentElement.style.setProperty("--topbar-h", `${bar.offsetHeight}px`);
+  new ResizeObserver(set).observe(bar);
+  set();
+}
+
 async function start() {
+  trackTopbar();
   filters.show(state);
   syncHead();
   wireGrid();
   wireExport();
-  wireAlertsPanel(alerts);
+  wireAlertsPanel(alerts, PREFS_KEY);
   wireClient();
   try {
     const first = await client.getRecentTokens(capacity);

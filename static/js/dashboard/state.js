@@ -18,7 +18,7 @@ export const COLUMNS = [
   { key: "links", label: "Links", sort: null },
 ];
 const CHAIN_SORT = { key: "chain", label: "Chain", sort: (r) => r.chain };
-export const SORTS = [{ key: "seq", label: "Newest" }, ...COLUMNS.filter((c) => c.sort), CHAIN_SORT];
+export const SORTS = [{ key: "seq", label: "Recently discovered" }, ...COLUMNS.filter((c) => c.sort), CHAIN_SORT];
 const SORT_KEYS = new Set(SORTS.map((s) => s.key));
 const VERDICTS = new Set(["", "safe", "risky", "unknown", "notrisky"]);
 const WATCH_KEY = "tokenDiscovery.watchlist";

@@ -36,13 +36,19 @@ function change(value) {
   return el("span", { class: `chg ${fmt.trend(value)}` }, fmt.percent(value));
 }
 
+const MODE_LABELS = { fraud: "launch", market: "market" };
+
 function verdictBadge(row) {
-  const score = row.score === null ? "" : ` ${row.score}`;
+  const score = row.score === null ? "" : String(row.score);
+  const rule = row.level === "risky" ? "risky: a serious finding, or a score of 40 or more"
+    : row.level === "safe" ? "safe: score under 40, no serious finding, every key check known"
+      : "unknown: a key check could not be made";
   return el("span", { class: "verdict-cell" },
-    el("span", { class: `verdict level-${row.level}`, title: `Risk score${score} of 100` },
-      el("span", { class: "verdict-level" }, row.level), el("span", { class: "verdict-score" }, score.trim())),
-    row.mode ? el("span", { class: "verdict-mode", title: "fraud: under 2 h old; market: older, with indicators" },
-      row.mode) : null);
+    el("span", { class: `verdict level-${row.level}`, title: `Risk score ${score || "?"} of 100 · ${rule}` },
+      el("span", { class: "verdict-level" }, row.level), el("span", { class: "verdict-score" }, score)),
+    row.mode ? el("span", { class: "verdict-mode",
+      title: row.mode === "fraud" ? "Launch checks: under 2 h old, contract and holder checks"
+        : "Market checks: older, contract checks plus RSI, MACD and volume" }, MODE_LABELS[row.mode] || row.mode) : null);
 }
 
 function reasonsCell(row) {
@@ -96,7 +102,8 @@ export function buildRow(row, ctx) {
             "aria-label": `Copy contract address of ${row.symbol}` }, "Copy"))))),
     cell("age", "Age", el("span", { class: "age", dataset: { created: row.created === null ? "" : String(row.created) } },
       fmt.age(row.created === null ? null : ctx.now - row.created))),
-    cell("price", "Price", fmt.price(row.price)),
+    el("td", { class: "c-price", "data-label": "Price", title: `As of ${fmt.clock(row.scannedAt)}, when this token was last scanned` },
+      fmt.price(row.price)),
     cell("m5", "5m", change(row.m5)),
     cell("h1", "1h", change(row.h1)),
     cell("h24", "24h", change(row.h24)),
