@@ -59,6 +59,14 @@ def open_dashboard(page: Page, url: str) -> Page:
     return page
 
 
+def dashboard_with(live: LiveApp, context: BrowserContext, tokens: int) -> Page:
+    """Store `tokens` tokens, open the dashboard and wait until it shows them all."""
+    scan(live, tokens)
+    page = open_dashboard(context.new_page(), live.url)
+    expect(page.locator(ROWS)).to_have_count(tokens)
+    return page
+
+
 def shown_seqs(page: Page) -> list[int]:
     return page.locator(ROWS).evaluate_all("rows => rows.map(r => Number(r.dataset.seq))")
 
@@ -293,9 +301,7 @@ def test_scan_now_shows_a_budget_refusal_with_its_retry_time(app_env: dict[str, 
 def test_a_reconnect_resumes_from_last_seq_without_gap_or_duplicate(
     live: LiveApp, simulator: SimulatorServer, context: BrowserContext
 ) -> None:
-    scan(live, 4)
-    page = open_dashboard(context.new_page(), live.url)
-    expect(page.locator(ROWS)).to_have_count(4)
+    page = dashboard_with(live, context, 4)
     page.evaluate("""() => {
         const client = window.tokenDiscovery.client;
         window.__joins = []; window.__polls = 0;
@@ -428,9 +434,7 @@ def test_five_tabs_kept_open_and_reloaded_never_trip_the_inbound_limits(live: Li
 def test_rows_in_view_stay_put_when_new_tokens_arrive_above(
     live: LiveApp, simulator: SimulatorServer, context: BrowserContext
 ) -> None:
-    scan(live, 30)
-    page = open_dashboard(context.new_page(), live.url)
-    expect(page.locator(ROWS)).to_have_count(30)
+    page = dashboard_with(live, context, 30)
     page.mouse.wheel(0, 700)
     page.wait_for_function("() => window.scrollY > 600")
     first_in_view = """() => { const head = document.querySelector('#grid-head th').getBoundingClientRect().bottom;
