@@ -347,6 +347,7 @@ async function start() {
     $("notice").textContent = `Could not load the stored tokens (${error.message}); waiting for the live feed.`;
     $("notice").hidden = false;
   }
+  history.replaceState(history.state, "", pageUrl()); // unknown or invalid parameters leave the address bar
   render();
   if (detailKey) showDetail();
   client.connect();
