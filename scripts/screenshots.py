@@ -30,6 +30,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def has_tokens(url: str) -> bool:
+    """Whether the app answers and has stored its first tokens (False while it is still starting)."""
+    try:
+        return bool(requests.get(f"{url}/api/discovery/recent?limit=1", timeout=1).json()["count"])
+    except (requests.RequestException, ValueError, KeyError):
+        return False
+
+
 def start_demo(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     """`python app.py --demo` on a free port with its own database; wait until it has tokens."""
     port = free_port()
@@ -40,12 +48,9 @@ def start_demo(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/api/discovery/recent?limit=1", timeout=1).json()["count"]:
-                requests.post(f"{url}/api/discovery/trigger", json={"max_tokens": 40}, timeout=60)
-                return process, url
-        except (requests.RequestException, ValueError, KeyError):
-            pass
+        if has_tokens(url):
+            requests.post(f"{url}/api/discovery/trigger", json={"max_tokens": 40}, timeout=60)
+            return process, url
         time.sleep(0.3)  # the demo is still starting
     process.kill()
     raise SystemExit("the demo did not start")

@@ -32,9 +32,11 @@ class MinuteSeries:
         """Count `n` events of `key` in the current minute."""
         minute = int(self._clock() // 60)
         with self._lock:
-            self._buckets.setdefault(minute, Counter())[key] += n
-            for old in [m for m in self._buckets if m <= minute - self._minutes]:
-                del self._buckets[old]
+            if minute not in self._buckets:  # a new minute: forget the ones that fell out of the window
+                for old in [m for m in self._buckets if m <= minute - self._minutes]:
+                    del self._buckets[old]
+                self._buckets[minute] = Counter()
+            self._buckets[minute][key] += n
 
     def series(self, keys: Iterable[str]) -> list[dict[str, Any]]:
         """One entry per minute, oldest first, zeros included: {minute: ISO time, key: count, ...}."""

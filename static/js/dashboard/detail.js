@@ -168,17 +168,15 @@ function securitySection(record) {
   ]), flagChips(s.flags || {}), holderTable("Top holders", s.top_holders), holderTable("Liquidity holders", s.lp_holders));
 }
 
-function historySection(record, seen) {
-  const stored = Array.isArray(record.token_data?.history) ? record.token_data.history : [];
-  const entries = [...stored];
-  for (const entry of seen || []) if (!entries.some((e) => e.at === entry.at)) entries.push(entry);
+function historySection(record) {
+  const entries = Array.isArray(record.token_data?.history) ? record.token_data.history : [];
   if (!entries.length) return section("History", el("p", { class: "muted" }, "No change since it was first seen."));
   return section("History", el("ol", { class: "history" }, entries.slice().reverse().map((entry) => el("li", {},
-    el("time", { datetime: String(entry.at || "") }, fmt.clock(entry.at)), " ",
-    (Array.isArray(entry.changes) ? entry.changes : []).map((c) => String(c?.label || "")).join("; ")))));
+    el("time", { datetime: String(entry?.at || "") }, fmt.clock(entry?.at)), " ",
+    (Array.isArray(entry?.changes) ? entry.changes : []).map((c) => String(c?.label || "")).join("; ")))));
 }
 
-/** Fill the panel for `record`; `ctx` has the copy and watch actions, the close action and live history. */
+/** Fill the panel for `record`; `ctx` has the watchlist, and the copy, watch and close actions. */
 export function renderDetail(panel, record, ctx) {
   const row = rowOf(record, Date.now());
   const data = record.token_data || {};
@@ -199,7 +197,7 @@ export function renderDetail(panel, record, ctx) {
     marketSection(record),
     indicatorSection(record),
     securitySection(record),
-    historySection(record, ctx.history.get(row.key)),
+    historySection(record),
     section("Seen by", el("p", {}, (Array.isArray(data.sources) ? data.sources : []).map(String).join(", ") || DASH)),
     data.description ? section("Description", el("p", { class: "description" }, String(data.description).slice(0, 1000))) : null,
   ];

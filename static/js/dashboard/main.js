@@ -21,7 +21,6 @@ const detail = $("detail");
 const records = new Map(); // seq -> TokenRecord
 const rows = new Map(); // seq -> row model
 const built = new Map(); // seq -> { row, watched, tr }
-const changeLog = new Map(); // "chain:address" -> token_updated entries seen live
 const fresh = new Set();
 let state = parseQuery(location.search, chains);
 let watched = loadWatchlist(localStorage);
@@ -64,8 +63,7 @@ function keep(record) {
 function onNewToken(record) {
   if (records.has(record.seq)) return;
   keep(record);
-  fresh.add(record.seq);
-  setTimeout(() => fresh.delete(record.seq), 4000);
+  markFresh(record.seq);
   const row = rows.get(record.seq);
   if (row && passes(row, state, watched)) {
     const title = `${row.name} (${row.symbol}) on ${row.chain}`;
@@ -81,20 +79,23 @@ function onTokenUpdated(record) {
   if (!Number.isInteger(record?.seq)) return;
   keep(record);
   const row = rows.get(record.seq);
-  const changes = Array.isArray(record.changes) ? record.changes : [];
-  if (changes.length) {
-    const seen = changeLog.get(row.key) || [];
-    seen.push({ at: new Date().toISOString(), changes });
-    changeLog.set(row.key, seen.slice(-20));
-    if (watched.has(row.key) && alerts.prefs.on) {
-      toast($("toasts"), `Watched ${row.symbol} changed`, changes.map((c) => String(c.label)).join("; "), row.level,
-        () => openDetail(row.key));
-    }
+  const changes = Array.isArray(record.changes) ? record.changes : []; // also kept in token_data.history
+  if (changes.length && watched.has(row.key) && alerts.prefs.on) {
+    toast($("toasts"), `Watched ${row.symbol} changed`, changes.map((c) => String(c.label)).join("; "), row.level,
+      () => openDetail(row.key));
   }
-  fresh.add(record.seq);
-  setTimeout(() => fresh.delete(record.seq), 4000);
+  markFresh(record.seq);
   if (detailKey === row.key) showDetail();
   scheduleRender();
+}
+
+/** Flash a row once; the class goes after the animation, so moving the row later does not replay it. */
+function markFresh(seq) {
+  fresh.add(seq);
+  setTimeout(() => {
+    fresh.delete(seq);
+    built.get(seq)?.tr.classList.remove("fresh");
+  }, 3000);
 }
 
 // ---- rendering -----------------------------------------------------------------------------
@@ -113,7 +114,7 @@ function render() {
   const trs = visible.map((row) => {
     const cached = built.get(row.seq);
     const isWatched = watched.has(row.key);
-    if (cached && cached.row === row && cached.watched === isWatched && !fresh.has(row.seq)) return cached.tr;
+    if (cached && cached.row === row && cached.watched === isWatched) return cached.tr;
     const tr = buildRow(row, ctx);
     built.set(row.seq, { row, watched: isWatched, tr });
     return tr;
@@ -213,7 +214,7 @@ function showDetail(focus = false) {
   const record = detailKey && recordByKey(detailKey);
   if (!record) return closeDetail(false);
   renderDetail(detail, record, {
-    watched, history: changeLog, close: () => closeDetail(true),
+    watched, close: () => closeDetail(true),
     copy: (row) => copyAddress(row, detail.querySelector(".detail-address .copy")),
     watch: toggleWatch,
   });
