@@ -24,10 +24,10 @@ def sim_config(simulator: SimulatorServer, **env: str) -> Config:
 
 
 class ManualClock:
-    """A monotonic clock the test moves by hand."""
+    """A clock the test moves by hand (monotonic-like by default, or starting at a unix time)."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
 
     def __call__(self) -> float:
         return self.now

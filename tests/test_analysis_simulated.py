@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 import pytest
 import requests
 
-from tests.service_support import sim_services
-from token_discovery.simulator import SimulatorServer
+from tests.service_support import ManualClock, sim_services
+from token_discovery.budget import Budget
+from token_discovery.guard import CallGate
+from token_discovery.scanning import CANDLE_FETCHES_PER_SCAN
+from token_discovery.simulator import SimulatorApp, SimulatorServer
 
 pytestmark = pytest.mark.integration
 
@@ -80,8 +84,31 @@ def test_older_tokens_are_judged_in_market_mode_on_candles(simulator: SimulatorS
         services.close()
     analyses = [r.data["analysis"] for r in records]
     with_candles = [a for a in analyses if a["evidence"]["candles"] > 0]
-    assert 1 <= len(with_candles) <= 4  # a few candle calls per scan, inside GeckoTerminal's 30 a minute
+    assert 1 <= len(with_candles) <= CANDLE_FETCHES_PER_SCAN  # inside GeckoTerminal's 30 calls a minute
     assert all(a["mode"] == "market" and a["evidence"]["rsi"] is not None for a in with_candles)
     calls = requests.get(f"{simulator.url}/_sim/stats", timeout=5).json()["calls"]
     assert calls["geckoterminal.ohlcv"] == len(with_candles)
     assert {a["mode"] for a in analyses} == {"fraud", "market"}
+
+
+def test_every_market_mode_token_gets_rsi_and_macd_within_a_few_scans() -> None:
+    clock = ManualClock(time.time())  # one clock for the simulator's limits and our budget, moved by hand
+    simulator = SimulatorServer(SimulatorApp(seed=7, clock=clock)).start()
+    gate = CallGate(Budget(window=60, clock=clock))
+    services, _ = sim_services(simulator, gate=gate, GOPLUS_BATCH_SIZE="30", ANALYSIS_CACHE_TTL="0",
+                               DISCOVERY_MIN_INTERVAL="0")  # fmt: skip
+    try:
+        for _ in range(4):
+            clock.now += 61  # a minute later: every budget is whole again
+            last = services.service.trigger_scan(max_tokens=100)
+            assert last["success"]
+        records = [r for r in services.store.recent(200) if r.scanned_at.isoformat() >= last["started_at"]]
+        stats = requests.get(f"{simulator.url}/_sim/stats", timeout=5).json()
+    finally:
+        services.close()
+        simulator.stop()
+    market = [r.data["analysis"]["evidence"] for r in records if r.data["analysis"]["mode"] == "market"]
+    assert len(market) > CANDLE_FETCHES_PER_SCAN  # more than one scan's worth of candle calls, in the last scan
+    lacking = [e for e in market if e["rsi"] is None or e["macd_histogram"] is None]
+    assert lacking == [] and sum(stats["rate_limited"].values()) == 0
+    assert stats["calls"]["geckoterminal.ohlcv"] <= 4 * CANDLE_FETCHES_PER_SCAN

@@ -47,6 +47,11 @@ def test_numbers_and_flags() -> None:
     assert to_fraction("0.1") == 0.1 and to_fraction("-1") is None
 
 
+def test_a_share_a_hair_over_one_is_clamped_and_a_wild_one_is_unknown() -> None:
+    assert to_fraction("1.000000000000000001") == 1.0 and to_fraction("1.004") == 1.0
+    assert to_fraction("1769801.017821791962924900") is None and to_fraction("1.5") is None
+
+
 def test_sightings_of_one_token_merge_with_every_source() -> None:
     profile = Candidate(
         "base", "0xa", "dexscreener.token_profiles", name=None, links=(Link("twitter", "https://x.com/a"),)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from token_discovery.analysis import RULES, Evidence, assess, evaluate
+from token_discovery.analysis import DEFAULT_POLICY as POLICY
+from token_discovery.analysis import RULES, Evidence, Policy, assess, evaluate
 from token_discovery.analysis.risk import REQUIRED_FLAGS
 from token_discovery.models import SECURITY_FLAGS, Candidate, Candle, Holder, Link, MarketData, SecurityReport
 
@@ -53,7 +54,11 @@ RULE_TABLE = [
     ("owner_share_high", replace(CLEAN, owner_percent=0.3), {"owner_percent": 0.3}),
     ("creator_share_high", replace(CLEAN, creator_percent=0.15), {"creator_percent": 0.15}),
     ("liquidity_unlocked", replace(CLEAN, lp_locked_share=0.1), {"lp_locked_share": 0.1}),
-    ("liquidity_thin", replace(CLEAN, liquidity_usd=900.0), {"liquidity_usd": 900.0}),
+    ("liquidity_below_floor", replace(CLEAN, liquidity_usd=12.0, liquidity_source="dexscreener"),
+     {"liquidity_usd": 12.0, "source": "dexscreener", "floor_usd": 1000.0}),
+    ("liquidity_thin", replace(CLEAN, liquidity_usd=3000.0, liquidity_source="goplus"),
+     {"liquidity_usd": 3000.0, "source": "goplus", "floor_usd": 1000.0}),
+    ("no_trades_24h", replace(CLEAN, trades_h24=0), {"trades_h24": 0}),
     ("no_socials", replace(CLEAN, links=0), {"links": 0}),
     ("price_crash", replace(CLEAN, price_change_h24=-80.0), {"price_change_h24": -80.0}),
     ("rsi_overbought", replace(CLEAN, rsi=91.0), {"rsi": 91.0}),
@@ -114,6 +119,67 @@ def test_missing_security_is_unknown_never_safe() -> None:
     assert reason(verdict, "unverified").evidence == {"missing": ["security"]}
 
 
+def test_a_pair_without_liquidity_next_to_clean_security_is_unknown() -> None:
+    verdict = evaluate(replace(CLEAN, liquidity_usd=None))
+    assert verdict.level == "unknown" and verdict.missing == ("liquidity",)
+
+
+def test_twelve_dollars_of_liquidity_is_risky_on_its_own() -> None:
+    verdict = evaluate(replace(CLEAN, liquidity_usd=12.0, liquidity_source="geckoterminal"))
+    assert verdict.level == "risky"
+    assert reason(verdict, "liquidity_below_floor").label == (
+        "Liquidity is only $12 (per GeckoTerminal), under the floor of $1,000"
+    )
+
+
+def test_the_liquidity_floor_is_the_operators_to_set() -> None:
+    evidence = replace(CLEAN, liquidity_usd=8_000.0)
+    assert evaluate(evidence).level == "safe"
+    verdict = evaluate(evidence, Policy(liquidity_floor_usd=10_000.0))
+    assert verdict.level == "risky" and reason(verdict, "liquidity_below_floor").evidence["floor_usd"] == 10_000.0
+
+
+def test_a_pool_nobody_traded_is_risky_once_an_hour_old_and_unknown_before() -> None:
+    assert evaluate(replace(CLEAN, trades_h24=0)).level == "risky"
+    young = evaluate(replace(CLEAN, trades_h24=0, age_hours=0.2))
+    assert young.level == "unknown" and young.missing == ("trades",) and reason(young, "no_trades_24h") is None
+
+
+ESTABLISHED_POWERS = replace(
+    CLEAN, flags={**CLEAN_FLAGS, "is_mintable": True, "is_blacklisted": True, "is_proxy": True}, lp_locked_share=0.0
+)
+
+
+@pytest.mark.parametrize(
+    ("established", "why"),
+    [
+        (replace(ESTABLISHED_POWERS, trusted=True), "trust_list"),
+        (replace(ESTABLISHED_POWERS, age_hours=24 * 400, liquidity_usd=5e6), "age_and_depth"),
+    ],
+)
+def test_owner_powers_of_an_established_token_are_tempered_not_hidden(established: Evidence, why: str) -> None:
+    assert evaluate(ESTABLISHED_POWERS).level == "risky"
+    verdict = evaluate(established)
+    assert verdict.level == "safe" and verdict.score == 0
+    minted = reason(verdict, "mintable")
+    assert minted.severity == "info" and minted.evidence["tempered_by"] == why
+    assert "usual for an established token" in minted.label
+    assert reason(verdict, "liquidity_unlocked").points == 0
+
+
+@pytest.mark.parametrize(
+    "trap", [with_flag("is_honeypot", True), replace(CLEAN, sell_tax=0.9), replace(CLEAN, buy_tax=0.2)]
+)
+def test_honeypots_and_taxes_are_never_tempered(trap: Evidence) -> None:
+    verdict = evaluate(replace(trap, trusted=True, age_hours=24 * 400, liquidity_usd=5e6))
+    assert verdict.level == "risky" and all(r.severity != "info" for r in verdict.reasons)
+
+
+def test_a_young_deep_pool_is_not_established() -> None:
+    verdict = evaluate(replace(ESTABLISHED_POWERS, age_hours=24 * 3, liquidity_usd=5e6))
+    assert verdict.level == "risky"
+
+
 def test_solana_is_judged_on_its_authorities() -> None:
     flags = {**dict.fromkeys(SECURITY_FLAGS), "is_mintable": False, "freezable": False, "owner_change_balance": False}
     solana = replace(CLEAN, chain="solana", flags=flags)
@@ -152,10 +218,12 @@ def test_the_score_stays_within_0_and_100(evidence: Evidence) -> None:
 
 @given(evidences, st.sampled_from(SECURITY_FLAGS))
 def test_adding_a_risk_flag_never_lowers_the_score(evidence: Evidence, flag: str) -> None:
-    bad = next((r for r in RULES if r.check(with_flag(flag, True)) or r.check(with_flag(flag, False))), None)
+    bad = next(
+        (r for r in RULES if r.check(with_flag(flag, True), POLICY) or r.check(with_flag(flag, False), POLICY)), None
+    )
     if bad is None:
         return
-    bad_value = bool(bad.check(with_flag(flag, True)))
+    bad_value = bool(bad.check(with_flag(flag, True), POLICY))
     worse = replace(evidence, flags={**evidence.flags, flag: bad_value})
     assert evaluate(worse).score >= evaluate(evidence).score
 
@@ -164,7 +232,7 @@ def test_adding_a_risk_flag_never_lowers_the_score(evidence: Evidence, flag: str
 def test_missing_evidence_never_yields_safe(evidence: Evidence) -> None:
     verdict = evaluate(evidence)
     if verdict.level == "safe":
-        assert evidence.has_security and evidence.has_market and evidence.sell_tax is not None
+        assert evidence.has_security and evidence.liquidity_usd is not None and evidence.sell_tax is not None
         family = "solana" if evidence.chain == "solana" else "evm"
         assert all(evidence.flags.get(flag) is not None for flag in REQUIRED_FLAGS[family])
 

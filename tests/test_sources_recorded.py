@@ -100,13 +100,67 @@ def test_new_pools_read_the_base_token_from_included() -> None:
     session, transport = fake_session(always(200, body))
     batch = GeckoTerminalSource(session, BASE, FAST_LIMITS).new_pools("ethereum")
     assert transport.paths() == ["/networks/eth/new_pools"]
-    assert parse_qs(urlsplit(transport.requests[0].url).query)["include"] == ["base_token"]
+    assert parse_qs(urlsplit(transport.requests[0].url).query)["include"] == ["base_token,quote_token"]
     (candidate,) = batch.items
     assert (candidate.chain, candidate.address) == ("ethereum", "0x" + "ab" * 20)
     assert (candidate.name, candidate.symbol) == ("Goslings", "GOSLINGS")
     assert candidate.source == "geckoterminal.new_pools"
     assert candidate.pool_created_at == datetime(2026, 5, 27, 15, 5, 59, tzinfo=UTC)
     assert candidate.pool_address == "0x4b025567ef3e47e7c6f091ba2e224d250eaeedadfddcee292c5281f632fbea07"
+
+
+MEME = "0x" + "ab" * 20
+WETH = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
+USDC = "0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"
+
+
+def pool_with_sides(base: str, quote: str | None) -> dict:
+    body = load_fixture("geckoterminal_new_pools")
+    pool = body["data"][0]
+    pool["attributes"]["name"] = "WETH / MEME 1%"
+    pool["relationships"]["base_token"]["data"]["id"] = f"eth_{base}"
+    if quote is None:
+        del pool["relationships"]["quote_token"]
+    else:
+        pool["relationships"]["quote_token"]["data"]["id"] = f"eth_{quote}"
+    body["included"] = []
+    return body
+
+
+@pytest.mark.parametrize(
+    ("base", "quote", "picked", "symbol"),
+    [
+        (WETH, MEME, MEME, "MEME"),  # the meme is on the quote side: it is the token
+        (MEME, WETH, MEME, "WETH"),  # the usual way round (the name is made up to show which side is read)
+        (WETH, USDC, WETH, "WETH"),  # both are quote assets: the base side
+        (MEME, "0x" + "cd" * 20, MEME, "WETH"),  # neither is: the base side
+        (WETH, None, WETH, "WETH"),  # no quote side given
+    ],
+)
+def test_new_pools_pick_the_side_that_is_not_a_quote_asset(base: str, quote: str | None, picked: str, symbol: str):
+    session, _ = fake_session(always(200, pool_with_sides(base, quote)))
+    (candidate,) = GeckoTerminalSource(session, BASE, FAST_LIMITS).new_pools("ethereum").items
+    assert (candidate.address, candidate.symbol) == (picked, symbol)
+
+
+def test_new_pools_keep_the_reserve_and_the_trades_of_the_pool() -> None:
+    body = pool_with_sides(MEME, WETH)
+    attributes = body["data"][0]["attributes"]
+    attributes.update(reserve_in_usd="12.34", transactions={"h24": {"buys": 3, "sells": "2"}})
+    session, _ = fake_session(always(200, body))
+    (candidate,) = GeckoTerminalSource(session, BASE, FAST_LIMITS).new_pools("ethereum").items
+    assert (candidate.pool_reserve_usd, candidate.pool_trades_h24) == (12.34, 5)
+    attributes.update(reserve_in_usd="-9.1", transactions=None)
+    session, _ = fake_session(always(200, body))
+    (candidate,) = GeckoTerminalSource(session, BASE, FAST_LIMITS).new_pools("ethereum").items
+    assert (candidate.pool_reserve_usd, candidate.pool_trades_h24) == (None, None)
+
+
+def test_ohlcv_asks_for_empty_intervals() -> None:
+    session, transport = fake_session(always(200, load_fixture("geckoterminal_ohlcv")))
+    GeckoTerminalSource(session, BASE, FAST_LIMITS).ohlcv("ethereum", "0xabc", "minute", 100, 5)
+    query = parse_qs(urlsplit(transport.requests[0].url).query)
+    assert query["include_empty_intervals"] == ["true"] and query["aggregate"] == ["5"]
 
 
 def test_ohlcv_comes_back_oldest_first() -> None:
@@ -180,3 +234,32 @@ def test_goplus_malformed_entry_counts_as_skipped_and_unindexed() -> None:
     batch = source.token_security("ethereum", [KOKO])
     assert batch.skipped == 1
     assert not batch.items[0].indexed
+
+
+def test_goplus_trust_list_and_dex_pools_are_read_on_evm() -> None:
+    body = load_fixture("goplus_token_security_evm")
+    body["result"][KOKO]["trust_list"] = "1"
+    source, _ = goplus(body)
+    (report,) = source.token_security("ethereum", [KOKO]).items
+    assert report.flag("trusted_token") is True
+    (pool,) = report.dex_pools
+    assert (pool.name, pool.pair, pool.liquidity_usd) == (
+        "UniswapV2",
+        "0x020bbfdedb16d290dfbc1b6f1cbe08e27a152a6e",
+        pytest.approx(0.00152942),
+    )
+
+
+def test_goplus_solana_holders_are_read_per_owner_and_the_pool_tvl_is_kept() -> None:
+    body = load_fixture("goplus_token_security_solana_composed")
+    entry = body["result"][BONK]
+    entry["holders"] = [
+        {"account": "OwnerA", "token_account": "AccountA1", "percent": "0.25", "is_locked": 0, "tag": ""},
+        {"account": "OwnerA", "token_account": "AccountA2", "percent": "0.22", "is_locked": 0, "tag": ""},
+        {"token_account": "AccountB", "percent": "0.30", "is_locked": 0, "tag": ""},
+    ]
+    source, _ = goplus(body)
+    (report,) = source.token_security("solana", [BONK]).items
+    assert [h.address for h in report.holders] == ["OwnerA", "OwnerA", "AccountB"]
+    assert report.flag("trusted_token") is True
+    assert report.dex_pools[0].liquidity_usd == pytest.approx(10654640.907774487)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from token_discovery import events
+from token_discovery.analysis import Policy
 from token_discovery.budget import Budget
 from token_discovery.config import Config
 from token_discovery.coordination import LocalLease, redis_lease
 from token_discovery.guard import CallGate
+from token_discovery.outcome_tracking import OutcomeTracker
 from token_discovery.scanning import Scanner
 from token_discovery.service import ServiceSettings, TokenDiscoveryService, utc_now
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity, HttpLimits, new_session
@@ -123,6 +125,12 @@ class Services:
             close()
 
 
+def candle_spare(gate: CallGate, gecko_limit: int) -> Callable[[], bool]:
+    """Whether a candle call may go now and still leave a third of GeckoTerminal's budget for discovery."""
+    reserve = max(2, gecko_limit // 3)
+    return lambda: gate.budget.quote({"geckoterminal": reserve + 1}).affordable
+
+
 def build_services(config: Config, **overrides: Any) -> Services:
     """Wire the service; `store`, `sources`, `notifier`, `clock` may be overridden (tests, demo)."""
     store = overrides.get("store") or build_store(config)
@@ -131,6 +139,9 @@ def build_services(config: Config, **overrides: Any) -> Services:
     notifier = overrides.get("notifier") or events.SilentNotifier()
     clock = overrides.get("clock") or utc_now
     scanner = Scanner(sources, store, notifier, clock, config.analysis_cache_ttl, threading.Lock())
+    scanner.policy = Policy(liquidity_floor_usd=config.liquidity_floor_usd)
+    scanner.candle_budget_spare = candle_spare(gate, config.budget_geckoterminal)
+    scanner.outcomes = OutcomeTracker(store, clock)
     settings = ServiceSettings(
         default_max_tokens=config.discovery_max_tokens,
         auto_interval=config.discovery_interval,

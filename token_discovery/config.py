@@ -48,6 +48,21 @@ def _seconds(minimum: float, maximum: float) -> Parser:
     return parse
 
 
+def _amount(minimum: float, maximum: float) -> Parser:
+    """Build a parser for an amount (of dollars, say) within [minimum, maximum]."""
+
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = float("nan")
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{name} must be a number between {minimum:g} and {maximum:g}, got {raw!r}")
+        return value
+
+    return parse
+
+
 def _boolean(name: str, raw: str) -> bool:
     """Parse true/false, 1/0, yes/no, on/off."""
     lowered = raw.strip().lower()
@@ -141,6 +156,7 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "discovery_db_capacity": ("DISCOVERY_DB_CAPACITY", "200", _integer(1, 100000)),
     "discovery_min_interval": ("DISCOVERY_MIN_INTERVAL", "30", _integer(0, 86400)),
     "analysis_cache_ttl": ("ANALYSIS_CACHE_TTL", "300", _integer(0, 86400)),
+    "liquidity_floor_usd": ("LIQUIDITY_FLOOR_USD", "1000", _amount(0, 1e9)),
     "trigger_wait": ("DISCOVERY_TRIGGER_WAIT", "25", _seconds(0, 120)),
     "scan_deadline": ("DISCOVERY_SCAN_DEADLINE", "120", _seconds(5, 3600)),
     "http_connect_timeout": ("HTTP_CONNECT_TIMEOUT", "3", _seconds(0.1, 60)),
@@ -182,6 +198,7 @@ class Config:
     discovery_db_capacity: int
     discovery_min_interval: int
     analysis_cache_ttl: int
+    liquidity_floor_usd: float
     trigger_wait: float
     scan_deadline: float
     http_connect_timeout: float

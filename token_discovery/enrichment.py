@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from token_discovery.models import Candle, MarketData, SecurityReport
-from token_discovery.sources.base import CandleSource, MarketSource, SecuritySource, SourceError
+from token_discovery.sources.base import MarketSource, SecuritySource, SourceError
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
-CANDLE_MINUTES = 5
-CANDLES_PER_TOKEN = 100  # 8 h of 5-minute candles: enough for MACD 12/26/9 once the pool is 3 h old
 
 
 def chain_batches(keys: Iterable[Key], size: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -53,24 +50,6 @@ def fetch_market(keys: Sequence[Key], market: MarketSource, into: Enrichment) ->
             continue
         into.skipped += batch.skipped
         into.market.update({item.key: item for item in batch.items})
-
-
-def fetch_candles(
-    keys: Sequence[Key], candles: CandleSource, into: Enrichment, limit: int, min_age: timedelta, now: datetime
-) -> None:
-    """5-minute candles for up to `limit` tokens old enough for market mode, oldest pools first."""
-    markets = [into.market[key] for key in keys if key in into.market]
-    old = [m for m in markets if m.pair_created_at is not None and now - m.pair_created_at >= min_age]
-    for market in sorted(old, key=lambda m: m.pair_created_at or now)[:limit]:
-        into.calls += 1
-        try:
-            batch = candles.ohlcv(market.chain, market.pair_address, "minute", CANDLES_PER_TOKEN, CANDLE_MINUTES)
-        except (SourceError, ValueError) as error:
-            log.warning("candles of %s failed: %s", market.pair_address, error)
-            if isinstance(error, SourceError):
-                into.failures.append(error)
-            continue
-        into.candles[market.key] = batch.items
 
 
 @dataclass(frozen=True)

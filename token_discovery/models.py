@@ -63,6 +63,8 @@ class Candidate:
     pool_address: str | None = None
     pool_created_at: datetime | None = None
     boost_amount: float | None = None
+    pool_reserve_usd: float | None = None  # GeckoTerminal's reserve of the pool the token was found in
+    pool_trades_h24: int | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -121,6 +123,15 @@ class Holder:
 
 
 @dataclass(frozen=True)
+class DexPool:
+    """A pool GoPlus lists for a token, with its liquidity in USD."""
+
+    name: str | None
+    pair: str | None
+    liquidity_usd: float | None
+
+
+@dataclass(frozen=True)
 class SecurityReport:
     """GoPlus contract security of one token; every unknown answer is None, never False."""
 
@@ -140,6 +151,7 @@ class SecurityReport:
     creator_address: str | None = None
     creator_percent: float | None = None
     creator_honeypots: int | None = None
+    dex_pools: tuple[DexPool, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def flag(self, name: str) -> bool | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from token_discovery import events
-from token_discovery.analysis import RULES_VERSION, Evidence, evaluate
+from token_discovery.analysis import DEFAULT_POLICY, RULES_VERSION, Evidence, Policy, evaluate
 from token_discovery.changes import describe_changes, with_history
 from token_discovery.models import TokenRecord
 from token_discovery.records import assessment_json, iso, record_json
@@ -31,7 +31,11 @@ def _unchanged(store: TokenStore, record: TokenRecord) -> bool:
 
 
 def rescore_stored(
-    store: TokenStore, notifier: events.Notifier, publish_lock: threading.Lock, at: datetime
+    store: TokenStore,
+    notifier: events.Notifier,
+    publish_lock: threading.Lock,
+    at: datetime,
+    policy: Policy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """Recompute every stored verdict; store and announce the ones that changed."""
     checked, skipped, differences = 0, 0, []
@@ -42,7 +46,7 @@ def rescore_stored(
             continue
         checked += 1
         evidence = Evidence.from_json(analysis["evidence"])
-        new_analysis = assessment_json(evaluate(evidence), evidence)
+        new_analysis = assessment_json(evaluate(evidence, policy), evidence)
         old, new = _verdict_of(analysis), _verdict_of(new_analysis)
         if old == new:
             continue

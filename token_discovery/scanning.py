@@ -5,26 +5,31 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from token_discovery import events
-from token_discovery.analysis import evaluate, gather
+from token_discovery.analysis import DEFAULT_POLICY, evaluate, gather
+from token_discovery.candles import CandleCache, Pool, always_spare, refresh_candles
 from token_discovery.changes import describe_changes, with_history
 from token_discovery.discovery import discover
-from token_discovery.enrichment import Enrichment, fetch_candles, fetch_market, security_batches
+from token_discovery.enrichment import Enrichment, fetch_market, security_batches
 from token_discovery.models import Discovered, SecurityReport, TokenRecord
+from token_discovery.outcome_tracking import OutcomeTracker, observation
 from token_discovery.recheck import candidate_from_record
 from token_discovery.records import iso, record_json, token_data
 from token_discovery.sources.base import CandleSource, DiscoveryFeed, MarketSource, SecuritySource
-from token_discovery.store.base import TokenStore
+from token_discovery.store.base import StoreUnavailable, TokenStore
 
 log = logging.getLogger(__name__)
 
+Key = tuple[str, str]
 MARKET_MODE_AGE = timedelta(hours=2)
-CANDLE_FETCHES_PER_SCAN = 4  # GeckoTerminal allows 30 calls a minute, shared with new-pool discovery
+# GeckoTerminal allows 30 calls a minute, shared with new-pool discovery; the rest is refreshed next scan.
+CANDLE_FETCHES_PER_SCAN = 16
 
 
 class ScanCancelled(Exception):
@@ -128,6 +133,10 @@ class Scanner:
         self._clock, self._ttl, self.publish_lock = clock, timedelta(seconds=analysis_ttl), publish_lock
         self.new_token_callbacks: list[Callable[[dict[str, Any]], None]] = []
         self.candle_fetches = CANDLE_FETCHES_PER_SCAN
+        self.candle_cache = CandleCache()
+        self.candle_budget_spare: Callable[[], bool] = always_spare
+        self.policy = DEFAULT_POLICY
+        self.outcomes: OutcomeTracker | None = None
 
     def run(self, state: ScanState) -> dict[str, Any]:
         """Scan once; the result counts what was found, stored and called."""
@@ -172,29 +181,65 @@ class Scanner:
         return [candidate_from_record(record) for record in records[:room]]
 
     def _enrich_and_store(self, chosen: list[Discovered], state: ScanState, into: Enrichment) -> tuple[int, int]:
-        """Market data for all, then security batch by batch; each batch is stored and announced at once."""
+        """Market data for all, then security batch by batch; each batch is stored and announced at once.
+
+        Tokens due a follow-up ride along: in the market calls, and in the security calls where a batch has room.
+        """
         by_key = {d.key: d for d in chosen}
         keys = list(by_key)
-        if not keys:
+        due = self.outcomes.due(state.chain) if self.outcomes else []
+        followed = [key for key in due if key not in by_key]
+        if not keys and not followed:
             return 0, 0
-        fetch_market(keys, self._sources.market, into)
-        fetch_candles(keys, self._sources.candles, into, self.candle_fetches, MARKET_MODE_AGE, self._clock())
-        stored = created = 0
-        for batch in security_batches(keys, self._sources.security, into):
+        fetch_market(keys + followed, self._sources.market, into)
+        self._candles(by_key, into)
+        verdicts: dict[Key, tuple[str, int]] = {}
+        created = 0
+        riders = ride_along(keys, followed, self._sources.security.max_batch)
+        for batch in security_batches(keys + riders, self._sources.security, into):
             self._check(state)
-            for key in batch.keys:
-                new = self._store_one(by_key[key], into, batch.reports.get(key), batch.error is None)
-                stored, created = stored + 1, created + int(new)
+            for key in (k for k in batch.keys if k in by_key):
+                new, verdicts[key] = self._store_one(by_key[key], into, batch.reports.get(key), batch.error is None)
+                created += new
                 state.done += 1
             self._progress(state)
-        return stored, created
+        self._settle_outcomes(verdicts, set(due), into)
+        return len(verdicts), created
 
-    def _store_one(self, found: Discovered, into: Enrichment, security: SecurityReport | None, checked: bool) -> bool:
-        """Analyse, persist, then announce one token; True when it was not stored before."""
+    def _settle_outcomes(self, verdicts: dict[Key, tuple[str, int]], due: set[Key], into: Enrichment) -> None:
+        """Hand what this scan saw to the outcome tracker; its failure never fails the scan."""
+        if self.outcomes is None:
+            return
+        seen = {key: observation(into.market.get(key), into.security.get(key)) for key in {*verdicts, *due}}
+        try:
+            self.outcomes.settle(verdicts, seen, due)
+        except StoreUnavailable as error:
+            log.warning("outcomes not recorded this scan: %s", error)
+
+    def _candles(self, by_key: dict[tuple[str, str], Discovered], into: Enrichment) -> None:
+        """Candles of every market-mode token from the cache, the most overdue pools read again first."""
+        now, pools = self._clock(), {}
+        for key, found in by_key.items():
+            market = into.market.get(key)
+            address = market.pair_address if market else found.candidate.pool_address
+            created = (market.pair_created_at if market else None) or found.candidate.pool_created_at
+            if address and created is not None and now - created >= MARKET_MODE_AGE:
+                pools[key] = Pool(key[0], address, created)
+        found_candles, calls, errors = refresh_candles(
+            pools, self._sources.candles, self.candle_cache, self.candle_fetches, now, self.candle_budget_spare
+        )
+        into.candles.update(found_candles)
+        into.calls += calls
+        into.failures.extend(errors)
+
+    def _store_one(
+        self, found: Discovered, into: Enrichment, security: SecurityReport | None, checked: bool
+    ) -> tuple[bool, tuple[str, int]]:
+        """Analyse, persist, then announce one token; whether it is new, and its verdict (level, score)."""
         market = into.market.get(found.key)
         now = self._clock()
         evidence = gather(found.candidate, market, security, into.candles.get(found.key, ()), now)
-        verdict = evaluate(evidence)
+        verdict = evaluate(evidence, self.policy)
         data = token_data(found, market, security, verdict, evidence)
         complete = checked and market is not None
         with self.publish_lock:
@@ -207,7 +252,7 @@ class Scanner:
         if outcome.created:
             for callback in self.new_token_callbacks:
                 run_callback(callback, payload)
-        return outcome.created
+        return outcome.created, (verdict.level, verdict.score)
 
     def _update(self, previous: TokenRecord, record: TokenRecord, complete: bool) -> None:
         """Keep the token's history of changes; token_updated when something a trader cares about moved."""
@@ -230,6 +275,18 @@ class Scanner:
         """Stop here if the scan was abandoned."""
         if state.cancelled.is_set():
             raise ScanCancelled(state.scan_id)
+
+
+def ride_along(keys: Sequence[Key], extra: Sequence[Key], batch: int) -> list[Key]:
+    """The extra keys that fit in the room left in the last batch of each chain: no call is added for them."""
+    counts = Counter(chain for chain, _ in keys)
+    room = {chain: -count % batch for chain, count in counts.items()}
+    riders = []
+    for key in extra:
+        if room.get(key[0], 0) > 0:
+            riders.append(key)
+            room[key[0]] -= 1
+    return riders
 
 
 def run_callback(callback: Callable[[dict[str, Any]], None], payload: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from token_discovery.autodiscovery import AutoDiscovery
 from token_discovery.budget import Budget, scan_plan
 from token_discovery.coordination import LocalLease, ScanLease
 from token_discovery.guard import CallGate, ledger_difference
+from token_discovery.outcomes import summarize
 from token_discovery.records import iso, record_json
 from token_discovery.rescoring import rescore_stored
 from token_discovery.scanning import ScanCancelled, Scanner, ScanState, run_callback
@@ -330,7 +331,15 @@ class TokenDiscoveryService:
 
     def rescore(self) -> dict[str, Any]:
         """Recompute every stored verdict with the current rules; report old -> new."""
-        return rescore_stored(self._store, self._notifier, self._scanner.publish_lock, self._clock())
+        scanner = self._scanner
+        return rescore_stored(self._store, self._notifier, scanner.publish_lock, self._clock(), scanner.policy)
+
+    def outcomes(self, hours: float) -> dict[str, Any]:
+        """What became of the tokens discovered in the last `hours` hours, per verdict level."""
+        tracker = self._scanner.outcomes
+        if tracker is None:
+            return {"hours": hours, **summarize(())}
+        return tracker.report(hours)
 
     def recent_scans(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest scan reports, newest first."""

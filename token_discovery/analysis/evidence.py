@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from token_discovery.analysis.holders import holdings, locked_lp_share
 from token_discovery.analysis.indicators import macd_series, rsi_series, volume_trend
 from token_discovery.models import Candidate, Candle, MarketData, SecurityReport
 
@@ -30,6 +31,11 @@ class Evidence:
     creator_honeypots: int | None = None
     has_market: bool = False
     liquidity_usd: float | None = None
+    liquidity_source: str | None = None  # "dexscreener", "geckoterminal" or "goplus"
+    trades_h24: int | None = None
+    burned_percent: float | None = None
+    locked_percent: float | None = None
+    trusted: bool | None = None  # on GoPlus's trust list
     price_change_h24: float | None = None
     links: int = 0
     candles: int = 0
@@ -50,35 +56,43 @@ class Evidence:
         return cls(**{key: value for key, value in data.items() if key in names})
 
 
-def _top_wallet(security: SecurityReport) -> tuple[str | None, float | None]:
-    """The largest holder that is a plain wallet: not a contract, not a tagged pool or locker."""
-    wallets = [
-        h for h in security.holders
-        if h.percent is not None and not h.is_contract and not (h.is_contract is None and h.tag)
-    ]  # fmt: skip
-    top = max(wallets, key=lambda h: h.percent or 0.0, default=None)
-    return (None, None) if top is None else (top.address, top.percent)
+def _pools(candidate: Candidate, market: MarketData | None, security: SecurityReport) -> list[str]:
+    """Every pool address we know of the token: its holdings are liquidity, not a holder's."""
+    pools = [candidate.pool_address or "", market.pair_address if market else ""]
+    return pools + [pool.pair or "" for pool in security.dex_pools]
 
 
-def _locked_share(security: SecurityReport) -> float | None:
-    """Share of the LP tokens held locked (burn addresses count as locked), when GoPlus says."""
-    known = [h for h in security.lp_holders if h.percent is not None and h.is_locked is not None]
-    if not known:
-        return None
-    return round(min(1.0, sum(h.percent or 0.0 for h in known if h.is_locked)), 6)
-
-
-def _security_facts(security: SecurityReport | None) -> dict[str, Any]:
+def _security_facts(candidate: Candidate, market: MarketData | None, security: SecurityReport | None) -> dict[str, Any]:
     """The security part of the evidence."""
     if security is None or not security.indexed:
         return {}
-    address, percent = _top_wallet(security)
+    split = holdings(security.holders, _pools(candidate, market, security))
     return {
         "has_security": True, "flags": dict(security.flags), "buy_tax": security.buy_tax,
-        "sell_tax": security.sell_tax, "top_holder_address": address, "top_holder_percent": percent,
-        "lp_locked_share": _locked_share(security), "owner_percent": security.owner_percent,
-        "creator_percent": security.creator_percent, "creator_honeypots": security.creator_honeypots,
+        "sell_tax": security.sell_tax, "top_holder_address": split.top_address,
+        "top_holder_percent": split.top_percent, "burned_percent": split.burned_percent,
+        "locked_percent": split.locked_percent, "lp_locked_share": locked_lp_share(security.lp_holders),
+        "owner_percent": security.owner_percent, "creator_percent": security.creator_percent,
+        "creator_honeypots": security.creator_honeypots, "trusted": security.flags.get("trusted_token"),
     }  # fmt: skip
+
+
+def _liquidity(
+    candidate: Candidate, market: MarketData | None, security: SecurityReport | None
+) -> tuple[float | None, str | None]:
+    """Liquidity in USD and where it came from: DexScreener's pair, else GeckoTerminal's pool, else GoPlus."""
+    if market is not None and market.liquidity_usd is not None:
+        return market.liquidity_usd, "dexscreener"
+    if candidate.pool_reserve_usd is not None:
+        return candidate.pool_reserve_usd, "geckoterminal"
+    pools = [p.liquidity_usd for p in (security.dex_pools if security else ()) if p.liquidity_usd is not None]
+    return (max(pools), "goplus") if pools else (None, None)
+
+
+def _trades(candidate: Candidate, market: MarketData | None) -> int | None:
+    """Trades over 24 h from DexScreener, else from the GeckoTerminal pool."""
+    day = market.txns.get("h24") if market else None
+    return day.buys + day.sells if day is not None else candidate.pool_trades_h24
 
 
 def _candle_facts(candles: Sequence[Candle]) -> dict[str, Any]:
@@ -104,13 +118,16 @@ def gather(
     """Flatten what the sources said about a token into Evidence."""
     created = (market.pair_created_at if market else None) or candidate.pool_created_at
     links = candidate.links or (market.links if market else ())
+    liquidity, liquidity_source = _liquidity(candidate, market, security)
     return Evidence(
         chain=candidate.chain,
         age_hours=None if created is None else round((now - created).total_seconds() / 3600, 4),
         has_market=market is not None,
-        liquidity_usd=market.liquidity_usd if market else None,
+        liquidity_usd=liquidity,
+        liquidity_source=liquidity_source,
+        trades_h24=_trades(candidate, market),
         price_change_h24=market.price_change.get("h24") if market else None,
         links=len(links),
-        **_security_facts(security),
+        **_security_facts(candidate, market, security),
         **_candle_facts(candles),
     )

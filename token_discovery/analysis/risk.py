@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from token_discovery.analysis.evidence import Evidence, gather
-from token_discovery.analysis.rules import RULES, RULES_VERSION, Rule
+from token_discovery.analysis.policy import DEFAULT_POLICY, Policy
+from token_discovery.analysis.rules import QUIET_POOL_MIN_HOURS, RULES, RULES_VERSION, Rule
 from token_discovery.models import Assessment, Candidate, Candle, MarketData, Reason, SecurityReport
 
 FRAUD_MODE_HOURS = 2.0
@@ -35,24 +36,43 @@ def missing_evidence(evidence: Evidence) -> tuple[str, ...]:
         missing = [flag for flag in REQUIRED_FLAGS[family] if evidence.flags.get(flag) is None]
         if evidence.sell_tax is None:
             missing.append("sell_tax")
-    if not evidence.has_market:
-        missing.append("market")
+    if evidence.liquidity_usd is None:
+        missing.append("liquidity")
+    young = evidence.age_hours is not None and evidence.age_hours < QUIET_POOL_MIN_HOURS
+    if evidence.trades_h24 == 0 and young:
+        missing.append("trades")  # nobody has traded it yet: whether it can be sold is not shown
     return tuple(missing)
 
 
-def _fire(rule: Rule, evidence: Evidence) -> Reason | None:
-    """The reason a rule gives, if it fires."""
-    found = rule.check(evidence)
+def established_by(evidence: Evidence, policy: Policy) -> str | None:
+    """Why a token counts as established (GoPlus trust list, or an old and deep pool), or None."""
+    if evidence.trusted:
+        return "trust_list"
+    old = evidence.age_hours is not None and evidence.age_hours >= policy.established_age_days * 24
+    deep = evidence.liquidity_usd is not None and evidence.liquidity_usd >= policy.established_liquidity_usd
+    return "age_and_depth" if old and deep else None
+
+
+_TEMPERED_NOTE = {"trust_list": "on GoPlus's trust list", "age_and_depth": "an old pool with deep liquidity"}
+
+
+def _fire(rule: Rule, evidence: Evidence, policy: Policy, established: str | None) -> Reason | None:
+    """The reason a rule gives, if it fires; an owner-power finding on an established token is tempered."""
+    found = rule.check(evidence, policy)
     if found is None:
         return None
+    if established and rule.owner_power:
+        label = f"{rule.label(found)}: usual for an established token ({_TEMPERED_NOTE[established]})"
+        return Reason(rule.code, "info", 0, label, {**found, "tempered_by": established})
     return Reason(rule.code, rule.severity, rule.points, rule.label(found), found)
 
 
-def evaluate(evidence: Evidence) -> Assessment:
+def evaluate(evidence: Evidence, policy: Policy = DEFAULT_POLICY) -> Assessment:
     """Score evidence with the current rules; unknown evidence can make a token risky, never safe."""
     mode = mode_of(evidence)
+    established = established_by(evidence, policy)
     active = [rule for rule in RULES if rule.mode == "fraud" or mode == "market"]
-    reasons = [reason for rule in active if (reason := _fire(rule, evidence)) is not None]
+    reasons = [reason for rule in active if (reason := _fire(rule, evidence, policy, established)) is not None]
     missing = missing_evidence(evidence)
     if missing:
         reasons.append(
@@ -71,6 +91,7 @@ def assess(
     security: SecurityReport | None,
     now: datetime,
     candles: Sequence[Candle] = (),
+    policy: Policy = DEFAULT_POLICY,
 ) -> Assessment:
     """Gather the evidence of a token and evaluate it."""
-    return evaluate(gather(candidate, market, security, candles, now))
+    return evaluate(gather(candidate, market, security, candles, now), policy)

@@ -70,6 +70,13 @@ def recent() -> Answer:
     return ok(tokens=[record_json(r) for r in records], count=len(records))
 
 
+@bp.get("/outcomes")
+def outcomes() -> Answer:
+    """What became of the tokens discovered in the last `hours` hours, per verdict level."""
+    hours = integer(request.args.get("hours"), "hours", 1, 720) or 24
+    return ok(**services().service.outcomes(hours))
+
+
 @bp.post("/auto/start")
 @require_admin
 def auto_start() -> Answer:

@@ -46,6 +46,14 @@ SCHEMAS: dict[str, Any] = {
         tokens_stored={"type": "integer"}, scan_timestamp={"type": "string"}, total_scans={"type": "integer"},
         joined={"type": "boolean"}, cached={"type": "boolean"}, upstream_calls={"type": "integer"},
     ),
+    "Outcomes": _object(
+        success={"type": "boolean"}, hours={"type": "number"}, rugged={"type": "integer"},
+        levels=_object(**{level: _object(tokens={"type": "integer"}, rugged={"type": "integer"},
+                                         alive={"type": "integer"}, unknown={"type": "integer"})
+                          for level in ("safe", "risky", "unknown")}),
+        safe_rug_rate={"type": "number", "nullable": True, "description": "share of graded safe verdicts that rugged"},
+        rug_catch_rate={"type": "number", "nullable": True, "description": "share of rugs that had been called risky"},
+    ),
     "BudgetRefusal": _object(success={"type": "boolean"}, error={"type": "string"}, balance={"type": "number"},
                              required={"type": "number"}, deficit={"type": "number"}),
 }  # fmt: skip
@@ -95,6 +103,11 @@ def _paths() -> dict[str, Any]:
         "/api/discovery/stats": _get("Counts over scans, tokens and upstream calls", {"type": "object"}, 503),
         "/api/discovery/recent": _get("Stored tokens, newest first", tokens, 400, 503,
                                       parameters=_recent_parameters()),
+        "/api/discovery/outcomes": _get(
+            "What became of the tokens after their verdict (followed at +1 h, +6 h and +24 h)",
+            {"$ref": "#/components/schemas/Outcomes"}, 400, 503,
+            parameters=[{"name": "hours", "in": "query",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 720, "default": 24}}]),
         "/api/discovery/auto/start": {"post": {"summary": "Start the periodic scan", **admin_post}},
         "/api/discovery/auto/stop": {"post": {"summary": "Stop the periodic scan", **admin_post}},
         "/api/admin/stats": _get("Vitals (timestamp, uptime_seconds, tokens_per_minute, connected_clients), stats, "

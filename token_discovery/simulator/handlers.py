@@ -9,6 +9,7 @@ from typing import Any
 from token_discovery.simulator.market import (
     GECKO_NETWORKS,
     candles,
+    included_quote,
     included_token,
     pair_object,
     pool_item,
@@ -91,8 +92,10 @@ def new_pools(universe: Universe, args: Mapping[str, str], network: str | None =
     ordered = injected + sorted((t for t in pools if not t.injected), key=lambda t: -t.created_at)
     chosen = ordered[(page - 1) * POOLS_PER_PAGE : page * POOLS_PER_PAGE]
     body: dict[str, Any] = {"data": [pool_item(t, now) for t in chosen]}
-    if "base_token" in args.get("include", ""):
-        body["included"] = [included_token(t) for t in chosen]
+    include = args.get("include", "").split(",")
+    if "base_token" in include or "quote_token" in include:
+        tokens = {doc["id"]: doc for t in chosen for doc in (included_token(t), included_quote(t))}
+        body["included"] = list(tokens.values())
     return Answer(200, body)
 
 
@@ -115,7 +118,8 @@ def ohlcv(universe: Universe, args: Mapping[str, str], network: str, pool: str, 
     token = universe.find_pool(pool)
     if token is None or GECKO_NETWORKS[token.chain] != network:
         return _gt_error(404, "Not Found")
-    rows = candles(token, universe.now(), timeframe, aggregate, limit, before or None)
+    include_empty = args.get("include_empty_intervals", "false").lower() == "true"
+    rows = candles(token, universe.now(), timeframe, aggregate, limit, before or None, include_empty)
     return Answer(200, {
         "data": {"id": f"sim-{token.index}-{timeframe}", "type": "ohlcv_request_response",
                  "attributes": {"ohlcv_list": rows}},

@@ -74,7 +74,7 @@ def pair_object(token: SimToken, now: float, second: bool = False) -> dict[str, 
     quote_address, quote_name, quote_symbol, quote_usd = QUOTES[token.chain]
     price = token.price_at(now)
     share = 0.08 if second else 1.0
-    liquidity = token.liquidity_usd * share
+    liquidity = token.liquidity_at(now) * share
     txns, volume, change = _windows(token, now)
     pair_address = (token.second_pair if second else None) or token.pair_address
     pair: dict[str, Any] = {
@@ -109,9 +109,14 @@ def pair_object(token: SimToken, now: float, second: bool = False) -> dict[str, 
 
 
 def pool_item(token: SimToken, now: float) -> dict[str, Any]:
-    """A GeckoTerminal new_pools item (JSON:API), every number as a string."""
+    """A GeckoTerminal new_pools item (JSON:API), every number as a string; some pools list the token as quote."""
     network = GECKO_NETWORKS[token.chain]
-    _, _, quote_symbol, quote_usd = QUOTES[token.chain]
+    quote_address, _, quote_symbol, quote_usd = QUOTES[token.chain]
+    sides = [f"{network}_{token.address}", f"{network}_{quote_address}"]
+    symbols = [token.symbol, quote_symbol]
+    if token.quote_side:
+        sides.reverse()
+        symbols.reverse()
     price = token.price_at(now)
     txns, volume, _ = _windows(token, now)
     changes = {}
@@ -125,7 +130,7 @@ def pool_item(token: SimToken, now: float) -> dict[str, Any]:
         "attributes": {
             "base_token_price_usd": _fmt(price), "base_token_price_native_currency": _fmt(price / quote_usd),
             "quote_token_price_usd": _fmt(quote_usd), "quote_token_price_native_currency": "1.0",
-            "address": token.pair_address, "name": f"{token.symbol} / {quote_symbol}",
+            "address": token.pair_address, "name": f"{symbols[0]} / {symbols[1]}",
             "pool_created_at": created, "fdv_usd": _fmt(price * SUPPLY), "market_cap_usd": None,
             "price_change_percentage": changes,
             "transactions": {
@@ -133,46 +138,61 @@ def pool_item(token: SimToken, now: float) -> dict[str, Any]:
                 for w in ("m5", "h1", "h24")
             },
             "volume_usd": {w: _fmt(volume[w]) for w in ("m5", "h1", "h6", "h24")},
-            "reserve_in_usd": _fmt(token.liquidity_usd),
+            "reserve_in_usd": _fmt(token.liquidity_at(now)),
         },
         "relationships": {
-            "base_token": {"data": {"id": f"{network}_{token.address}", "type": "token"}},
-            "quote_token": {"data": {"id": f"{network}_{QUOTES[token.chain][0]}", "type": "token"}},
+            "base_token": {"data": {"id": sides[0], "type": "token"}},
+            "quote_token": {"data": {"id": sides[1], "type": "token"}},
             "dex": {"data": {"id": token.dex_id, "type": "dex"}},
         },
     }  # fmt: skip
 
 
 def included_token(token: SimToken) -> dict[str, Any]:
-    """The sideloaded base token of a pool."""
+    """The sideloaded token of a pool (the simulated one, whichever side it is on)."""
     network = GECKO_NETWORKS[token.chain]
-    return {
-        "id": f"{network}_{token.address}",
-        "type": "token",
-        "attributes": {
-            "address": token.address,
-            "name": token.name,
-            "symbol": token.symbol,
-            "decimals": 9 if token.chain == "solana" else 18,
-            "image_url": None,
-        },
-    }
+    return _token_document(network, token.address, token.name, token.symbol, 9 if token.chain == "solana" else 18)
+
+
+def included_quote(token: SimToken) -> dict[str, Any]:
+    """The sideloaded wrapped native token of a pool."""
+    address, name, symbol, _ = QUOTES[token.chain]
+    return _token_document(GECKO_NETWORKS[token.chain], address, name, symbol, 9 if token.chain == "solana" else 18)
+
+
+def _token_document(network: str, address: str, name: str, symbol: str, decimals: int) -> dict[str, Any]:
+    """A JSON:API token document."""
+    attributes = {"address": address, "name": name, "symbol": symbol, "decimals": decimals, "image_url": None}
+    return {"id": f"{network}_{address}", "type": "token", "attributes": attributes}
 
 
 def candles(
-    token: SimToken, now: float, timeframe: str, aggregate: int, limit: int, before: float | None
+    token: SimToken,
+    now: float,
+    timeframe: str,
+    aggregate: int,
+    limit: int,
+    before: float | None,
+    include_empty: bool = False,
 ) -> list[list[float]]:
-    """OHLCV rows newest first, from pool creation on; quiet intervals are skipped."""
+    """OHLCV rows newest first, from pool creation on; quiet intervals are skipped unless asked for.
+
+    As on GeckoTerminal, an empty interval is a flat candle at the previous close with no volume.
+    """
     step = _TIMEFRAME_SECONDS[timeframe] * aggregate
     end = min(now, before) if before else now
-    start_bucket = int(token.created_at // step)
-    bucket = int(end // step)
+    start_bucket, last_bucket = int(token.created_at // step), int(end // step)
+    first = max(start_bucket, last_bucket - limit * 4)  # never walk further back than a full page could need
     rows: list[list[float]] = []
-    while bucket >= start_bucket and len(rows) < limit:
+    previous_close: float | None = None
+    for bucket in range(first, last_bucket + 1):
         if unit_noise(token.seed, token.index, step, bucket) > 0.08:
-            rows.append(_candle(token, bucket * step, step))
-        bucket -= 1
-    return rows
+            row = _candle(token, bucket * step, step)
+            previous_close = row[4]
+            rows.append(row)
+        elif include_empty and previous_close is not None:
+            rows.append([int(bucket * step), previous_close, previous_close, previous_close, previous_close, 0.0])
+    return rows[::-1][:limit]
 
 
 def _candle(token: SimToken, ts: float, step: float) -> list[float]:

@@ -26,6 +26,14 @@ KIND_WEIGHTS = {
     "creator_serial": 4,
 }
 
+# Ground truth: the share of each kind whose liquidity is pulled some hours after launch. Clean tokens live.
+RUG_SHARE = {
+    "honeypot": 1.0, "high_tax": 0.8, "unlocked_liquidity": 0.9, "creator_serial": 0.9, "owner_privileged": 0.7,
+    "concentrated": 0.6, "mintable": 0.5, "closed_source": 0.5, "unindexed": 0.4, "clean": 0.0,
+}  # fmt: skip
+RUG_HOURS = (0.5, 20.0)  # a rug comes this many hours after the pool opens
+RUG_LIQUIDITY_LEFT, RUG_PRICE_LEFT = 0.01, 0.03
+
 _ADJECTIVES = (
     "Moon", "Baby", "Based", "Turbo", "Giga", "Sad", "Happy", "Dark", "Golden", "Tiny",
     "Mega", "Wild", "Frosty", "Lucky", "Sleepy", "Cyber", "Royal", "Funky", "Silent", "Hyper",
@@ -103,6 +111,8 @@ class SimToken:
     buy_tax: float
     security: dict[str, Any] | str | None = None
     second_pair: str | None = None
+    quote_side: bool = False  # GeckoTerminal lists the pool the other way round: wrapped native / token
+    rug_at: float | None = None  # when its liquidity is pulled (ground truth for grading verdicts)
     optional_missing: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -115,12 +125,21 @@ class SimToken:
         """Whether the token lives on an EVM chain."""
         return self.chain != "solana"
 
+    def rugged(self, when: float) -> bool:
+        """Whether the liquidity has been pulled by this moment."""
+        return self.rug_at is not None and when >= self.rug_at
+
+    def liquidity_at(self, when: float) -> float:
+        """The main pool's liquidity in USD at a moment: almost nothing once rugged."""
+        return self.liquidity_usd * (RUG_LIQUIDITY_LEFT if self.rugged(when) else 1.0)
+
     def price_at(self, when: float) -> float:
-        """The USD price at a moment; a smooth walk with hashed noise, never below zero."""
+        """The USD price at a moment; a smooth walk with hashed noise, never below zero; it collapses in a rug."""
         hours = max(0.0, when - self.created_at) / 3600.0
         wave = 0.25 * math.sin(hours / 3.0 + self.index) + 0.1 * math.sin(hours * 2.1 + self.seed % 7)
         jitter = 0.04 * (unit_noise(self.seed, self.index, int(when // 60)) - 0.5)
-        return self.price0 * math.exp(self.drift * math.log1p(hours) + wave + jitter)
+        collapse = RUG_PRICE_LEFT if self.rugged(when) else 1.0
+        return self.price0 * collapse * math.exp(self.drift * math.log1p(hours) + wave + jitter)
 
 
 def _links(rng: random.Random, symbol: str, no_socials: bool) -> list[dict[str, Any]]:
@@ -173,7 +192,7 @@ def make_token(seed: int, index: int, listed_at: float) -> SimToken:
     delay = rng.uniform(3, 60) * 3600 if late_listing else rng.uniform(30, 40 * 60)
     buy_tax, sell_tax = _taxes(rng, kind)
     liquidity = math.exp(rng.uniform(math.log(800), math.log(400_000)))
-    return SimToken(
+    token = SimToken(
         index=index,
         seed=seed,
         chain=chain,
@@ -199,7 +218,11 @@ def make_token(seed: int, index: int, listed_at: float) -> SimToken:
         buy_tax=buy_tax,
         second_pair=second_pair,
         optional_missing=_optional_missing(rng),
+        quote_side=rng.random() < 0.15,
     )
+    if rng.random() < RUG_SHARE.get(kind, 0.0):
+        token.rug_at = token.created_at + rng.uniform(*RUG_HOURS) * 3600
+    return token
 
 
 class Universe:

@@ -12,6 +12,7 @@ from token_discovery.sources.base import BadPayload, RateLimited, RequestRejecte
 from token_discovery.sources.chains import (
     chain_by_gecko_network,
     chain_by_slug,
+    is_quote_asset,
     normalize_address,
     valid_address,
 )
@@ -73,11 +74,54 @@ def _included_tokens(body: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     }
 
 
-def _symbol_from_pool_name(pool_name: str | None) -> str | None:
-    """The base symbol from a pool name such as 'GOSLINGS / ETH 1%'."""
+def _symbol_from_pool_name(pool_name: str | None, side: int) -> str | None:
+    """The symbol of one side (0 base, 1 quote) from a pool name such as 'GOSLINGS / ETH 1%'."""
     if not pool_name or " / " not in pool_name:
         return None
-    return clean_text(pool_name.split(" / ", 1)[0], SYMBOL_MAX)
+    part = pool_name.split(" / ", 1)[side].strip()
+    return clean_text(part.split(" ", 1)[0] if side else part, SYMBOL_MAX)
+
+
+def _token_ref(relationships: Mapping[str, Any], side: str) -> str | None:
+    """The token id a pool names for one side; None when the side is absent."""
+    related = relationships.get(side)
+    data = related.get("data") if isinstance(related, Mapping) else None
+    token_id = data.get("id") if isinstance(data, Mapping) else None
+    return token_id if isinstance(token_id, str) and token_id else None
+
+
+def _pick_side(relationships: Mapping[str, Any]) -> tuple[str, int]:
+    """The token a pool is about: the quote side when only the base is a known quote asset, else the base."""
+    base_id = _token_ref(relationships, "base_token")
+    if base_id is None:
+        raise Malformed("pool has no base token")
+    quote_id = _token_ref(relationships, "quote_token")
+    if quote_id is None:
+        return base_id, 0
+    base_network, base_address = _split_token_id(base_id)
+    quote_network, quote_address = _split_token_id(quote_id)
+    chain = chain_by_gecko_network(base_network)
+    if chain is None or quote_network != base_network:
+        return base_id, 0
+    base_known = is_quote_asset(chain.slug, normalize_address(chain, base_address))
+    quote_known = is_quote_asset(chain.slug, normalize_address(chain, quote_address))
+    return (quote_id, 1) if base_known and not quote_known else (base_id, 0)
+
+
+def _trades_h24(attributes: Mapping[str, Any]) -> int | None:
+    """Buys plus sells over 24 h, when the pool says."""
+    transactions = attributes.get("transactions")
+    day = transactions.get("h24") if isinstance(transactions, Mapping) else None
+    if not isinstance(day, Mapping):
+        return None
+    buys, sells = to_int(day.get("buys")), to_int(day.get("sells"))
+    return None if buys is None or sells is None else buys + sells
+
+
+def _reserve(attributes: Mapping[str, Any]) -> float | None:
+    """The pool's reserve in USD; negative or absent is unknown."""
+    reserve = to_float(attributes.get("reserve_in_usd"))
+    return reserve if reserve is not None and reserve >= 0 else None
 
 
 def parse_pool(item: Any, tokens: Mapping[str, Mapping[str, Any]]) -> Candidate | None:
@@ -85,14 +129,13 @@ def parse_pool(item: Any, tokens: Mapping[str, Mapping[str, Any]]) -> Candidate 
     item = require_mapping(item, "pool")
     attributes = require_mapping(item.get("attributes"), "attributes")
     relationships = require_mapping(item.get("relationships"), "relationships")
-    base_ref = require_mapping(require_mapping(relationships.get("base_token"), "base_token").get("data"), "data")
-    token_id = require_str(base_ref, "id")
+    token_id, side = _pick_side(relationships)
     network, address = _split_token_id(token_id)
     chain = chain_by_gecko_network(network)
     if chain is None:
         return None
     if not valid_address(chain, address):
-        raise Malformed(f"base token address is not a {chain.slug} address")
+        raise Malformed(f"token address is not a {chain.slug} address")
     token = tokens.get(token_id, {})
     pool_name = clean_text(attributes.get("name"), NAME_MAX)
     return Candidate(
@@ -100,10 +143,12 @@ def parse_pool(item: Any, tokens: Mapping[str, Mapping[str, Any]]) -> Candidate 
         address=normalize_address(chain, address),
         source=NEW_POOLS_ROUTE,
         name=clean_text(token.get("name"), NAME_MAX),
-        symbol=clean_text(token.get("symbol"), SYMBOL_MAX) or _symbol_from_pool_name(pool_name),
+        symbol=clean_text(token.get("symbol"), SYMBOL_MAX) or _symbol_from_pool_name(pool_name, side),
         icon=safe_url(token.get("image_url")),
         pool_address=require_str(attributes, "address"),
         pool_created_at=iso_to_datetime(attributes.get("pool_created_at")),
+        pool_reserve_usd=_reserve(attributes),
+        pool_trades_h24=_trades_h24(attributes),
     )
 
 
@@ -146,7 +191,7 @@ class GeckoTerminalSource:
             if spec is None:
                 raise ValueError(f"unsupported chain {chain!r}")
             path = f"/networks/{spec.gecko_network}/new_pools"
-        body = self._get(path, NEW_POOLS_ROUTE, {"page": str(page), "include": "base_token"})
+        body = self._get(path, NEW_POOLS_ROUTE, {"page": str(page), "include": "base_token,quote_token"})
         data = body.get("data")
         if not isinstance(data, list):
             raise BadPayload(NEW_POOLS_ROUTE, "`data` is not an array")
@@ -167,7 +212,10 @@ class GeckoTerminalSource:
         if not (pool_address.isascii() and pool_address.isalnum() and len(pool_address) <= 80):
             raise ValueError(f"bad pool address {pool_address!r}")
         path = f"/networks/{spec.gecko_network}/pools/{pool_address}/ohlcv/{timeframe}"
-        params = {"limit": str(limit), "currency": "usd", "aggregate": str(aggregate)}
+        # Empty intervals are included so that a quiet pool still has one candle per interval (at the last price).
+        params = {
+            "limit": str(limit), "currency": "usd", "aggregate": str(aggregate), "include_empty_intervals": "true"
+        }  # fmt: skip
         body = self._get(path, OHLCV_ROUTE, params)
         data = require_mapping_or_bad(body.get("data"), OHLCV_ROUTE)
         attributes = require_mapping_or_bad(data.get("attributes"), OHLCV_ROUTE)

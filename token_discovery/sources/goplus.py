@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from token_discovery.models import SECURITY_FLAGS, Batch, Holder, SecurityReport
+from token_discovery.models import SECURITY_FLAGS, Batch, DexPool, Holder, SecurityReport
 from token_discovery.sources.base import BadPayload, RateLimited, RequestRejected, SourceUnavailable
 from token_discovery.sources.chains import Chain, chain_by_slug, normalize_address, valid_address
 from token_discovery.sources.http import DIRECT, Gate, HttpLimits, get_json
@@ -69,7 +69,9 @@ def _holders(raw: Any) -> tuple[Holder, ...]:
     for row in raw[:20]:
         if not isinstance(row, Mapping):
             continue
-        address = row.get("address") or row.get("token_account") or row.get("account")
+        # Solana rows name the owner `account` and its token account `token_account`: keep the owner,
+        # so that one wallet spread over several token accounts is seen as one holder.
+        address = row.get("address") or row.get("account") or row.get("token_account")
         if isinstance(address, str) and address:
             holders.append(
                 Holder(
@@ -83,9 +85,37 @@ def _holders(raw: Any) -> tuple[Holder, ...]:
     return tuple(holders)
 
 
+def _dex_pools(raw: Any) -> tuple[DexPool, ...]:
+    """The pools GoPlus lists: EVM entries give `liquidity` and `pair`, Solana ones `tvl` and `id`."""
+    if not isinstance(raw, list):
+        return ()
+    pools = []
+    for row in raw[:20]:
+        if not isinstance(row, Mapping):
+            continue
+        liquidity = to_float(row.get("liquidity", row.get("tvl")))
+        pair = row.get("pair", row.get("id"))
+        pools.append(
+            DexPool(
+                name=clean_text(row.get("name", row.get("dex_name")), 40),
+                pair=pair[:64] if isinstance(pair, str) and pair else None,
+                liquidity_usd=liquidity if liquidity is not None and liquidity >= 0 else None,
+            )
+        )
+    return tuple(pools)
+
+
 def _text_or_none(value: Any) -> str | None:
     """An address-like string as GoPlus gave it ("" stays "": it means no owner)."""
     return value[:64] if isinstance(value, str) else None
+
+
+def _evm_flags(raw: Mapping[str, Any]) -> dict[str, bool | None]:
+    """The boolean checks of an EVM entry; GoPlus's `trust_list` is its trusted-token mark."""
+    flags = {name: to_flag(raw.get(name)) for name in SECURITY_FLAGS}
+    if flags["trusted_token"] is None:
+        flags["trusted_token"] = to_flag(raw.get("trust_list"))
+    return flags
 
 
 def parse_evm(chain: Chain, address: str, raw: Mapping[str, Any]) -> SecurityReport:
@@ -94,7 +124,7 @@ def parse_evm(chain: Chain, address: str, raw: Mapping[str, Any]) -> SecurityRep
         chain=chain.slug,
         address=address,
         indexed=True,
-        flags={name: to_flag(raw.get(name)) for name in SECURITY_FLAGS},
+        flags=_evm_flags(raw),
         buy_tax=to_fraction(raw.get("buy_tax")),
         sell_tax=to_fraction(raw.get("sell_tax")),
         transfer_tax=to_fraction(raw.get("transfer_tax")),
@@ -107,6 +137,7 @@ def parse_evm(chain: Chain, address: str, raw: Mapping[str, Any]) -> SecurityRep
         creator_address=_text_or_none(raw.get("creator_address")),
         creator_percent=to_fraction(raw.get("creator_percent")),
         creator_honeypots=to_int(raw.get("honeypot_with_same_creator")),
+        dex_pools=_dex_pools(raw.get("dex")),
         raw=dict(raw),
     )
 
@@ -159,6 +190,7 @@ def parse_solana(chain: Chain, address: str, raw: Mapping[str, Any]) -> Security
         lp_holders=_holders(raw.get("lp_holders")),
         creator_address=_text_or_none(first.get("address")) if isinstance(first, Mapping) else None,
         creator_honeypots=_malicious_creators(creators),
+        dex_pools=_dex_pools(raw.get("dex")),
         raw=dict(raw),
     )
 

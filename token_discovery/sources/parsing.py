@@ -113,10 +113,15 @@ def to_flag(value: Any) -> bool | None:
     return None
 
 
+FRACTION_ROUNDING = 0.01  # GoPlus sums can land a hair over 1 ("1.000000000000000001"): that is 100%
+
+
 def to_fraction(value: Any) -> float | None:
-    """A share between 0 and 1 ("0.1" is 10%); out of range or blank is unknown."""
+    """A share between 0 and 1 ("0.1" is 10%); a rounding excess is clamped, anything further is unknown."""
     number = to_float(value)
-    return number if number is not None and 0.0 <= number <= 1.0 else None
+    if number is None or not 0.0 <= number <= 1.0 + FRACTION_ROUNDING:
+        return None
+    return min(number, 1.0)
 
 
 def ms_to_datetime(value: Any) -> datetime | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from token_discovery.models import StoredToken, TokenRecord
@@ -67,6 +67,22 @@ class TokenStore(Protocol):
         """How many scans were recorded."""
         ...
 
+    def save_outcomes(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Keep the outcome documents of some tokens (keyed by chain and address); prune past the retention."""
+        ...
+
+    def outcomes_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The outcome documents of the tokens that have one."""
+        ...
+
+    def due_outcomes(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        """Outcome documents whose next follow-up is due by `now`, the most overdue first."""
+        ...
+
+    def outcomes_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Outcome documents of the tokens discovered since a moment."""
+        ...
+
     def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot answer."""
         ...
@@ -74,6 +90,10 @@ class TokenStore(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+OUTCOME_RETENTION = timedelta(days=30)
+OUTCOME_ROWS = 50_000  # bounds the table whatever the discovery rate
 
 
 def key_list(keys: Iterable[tuple[str, str]]) -> Sequence[tuple[str, str]]:

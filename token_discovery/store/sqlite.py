@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from token_discovery.models import StoredToken, TokenRecord
-from token_discovery.store.base import StoreUnavailable, key_list
+from token_discovery.store.base import OUTCOME_RETENTION, OUTCOME_ROWS, StoreUnavailable, key_list
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -28,6 +28,16 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE INDEX IF NOT EXISTS tokens_chain_seq ON tokens (chain, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, finished_at TEXT NOT NULL, summary TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outcomes (
+    chain TEXT NOT NULL,
+    address TEXT NOT NULL,
+    discovered_at TEXT NOT NULL,
+    next_due TEXT,
+    document TEXT NOT NULL,
+    PRIMARY KEY (chain, address)
+);
+CREATE INDEX IF NOT EXISTS outcomes_due ON outcomes (next_due);
+CREATE INDEX IF NOT EXISTS outcomes_discovered ON outcomes (discovered_at);
 """
 _COLUMNS = "seq, chain, address, data, risk_score, risk_level, complete, scanned_at"
 SCAN_HISTORY = 500
@@ -193,6 +203,50 @@ class SQLiteStore:
         """How many scans were ever recorded."""
         rows = self._query("SELECT value FROM counters WHERE name = 'scans'")
         return int(rows[0][0]) if rows else 0
+
+    def save_outcomes(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Upsert outcome documents, then drop those past the retention or beyond the row bound."""
+        rows = [(d["chain"], d["address"], d["discovered_at"], d.get("next_due"), json.dumps(d)) for d in documents]
+        if not rows:
+            return
+        horizon = (datetime.fromisoformat(rows[0][2]) - OUTCOME_RETENTION).isoformat()
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?)", rows)
+                self._db.execute("DELETE FROM outcomes WHERE discovered_at < ?", (horizon,))
+                self._db.execute(
+                    "DELETE FROM outcomes WHERE discovered_at < (SELECT discovered_at FROM outcomes "
+                    "ORDER BY discovered_at DESC LIMIT 1 OFFSET ?)",
+                    (OUTCOME_ROWS,),
+                )
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreUnavailable(str(error)) from error
+
+    def outcomes_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """The outcome documents of the tokens that have one."""
+        found = {}
+        for chain, address in key_list(keys):
+            rows = self._query("SELECT document FROM outcomes WHERE chain = ? AND address = ?", (chain, address))
+            if rows:
+                found[(chain, address)] = json.loads(rows[0]["document"])
+        return found
+
+    def due_outcomes(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+        """Documents whose follow-up is due, the most overdue first."""
+        rows = self._query(
+            "SELECT document FROM outcomes WHERE next_due IS NOT NULL AND next_due <= ? ORDER BY next_due LIMIT ?",
+            (now.isoformat(), limit),
+        )
+        return [json.loads(row["document"]) for row in rows]
+
+    def outcomes_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Documents of the tokens discovered since a moment."""
+        rows = self._query("SELECT document FROM outcomes WHERE discovered_at >= ?", (since.isoformat(),))
+        return [json.loads(row["document"]) for row in rows]
 
     def ping(self) -> None:
         """SQLite is embedded: it answers as long as the file can be read."""
