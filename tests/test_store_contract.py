@@ -165,3 +165,39 @@ def test_incomplete_lists_unfinished_analyses_oldest_first(opener: Opener) -> No
     put(store, "base", "0xdone", at=T0 - timedelta(minutes=5))
     assert [r.address for r in store.incomplete(10)] == ["0xearly", "0xlate"]
     assert [r.address for r in store.incomplete(1)] == ["0xearly"]
+
+
+def outcome(address: str, discovered: datetime, next_due: datetime | None, chain: str = "base") -> dict:
+    due = None if next_due is None else next_due.isoformat()
+    return {"chain": chain, "address": address, "level": "safe", "score": 0, "discovered_at": discovered.isoformat(),
+            "next_due": due, "checks": {}, "outcome": "unknown"}  # fmt: skip
+
+
+def test_outcomes_are_kept_per_token_and_survive_a_restart(opener: Opener) -> None:
+    store = opener(200)
+    store.save_outcomes([outcome("0x1", T0, T0 + timedelta(hours=1)), outcome("0x2", T0, None)])
+    store.save_outcomes([{**outcome("0x1", T0, T0 + timedelta(hours=6)), "outcome": "alive"}])  # replaced, not added
+    reopened = opener(200)
+    found = reopened.outcomes_for([("base", "0x1"), ("base", "0x2"), ("base", "0x3")])
+    assert set(found) == {("base", "0x1"), ("base", "0x2")}
+    assert found[("base", "0x1")]["outcome"] == "alive"
+    assert len(reopened.outcomes_since(T0 - timedelta(hours=1))) == 2
+
+
+def test_due_outcomes_come_most_overdue_first_and_finished_ones_never(opener: Opener) -> None:
+    store = opener(200)
+    store.save_outcomes([
+        outcome("0xlate", T0, T0 + timedelta(hours=1)), outcome("0xlater", T0, T0 + timedelta(hours=2)),
+        outcome("0xfuture", T0, T0 + timedelta(hours=9)), outcome("0xdone", T0, None),
+    ])  # fmt: skip
+    due = store.due_outcomes(T0 + timedelta(hours=3), 10)
+    assert [d["address"] for d in due] == ["0xlate", "0xlater"]
+    assert [d["address"] for d in store.due_outcomes(T0 + timedelta(hours=3), 1)] == ["0xlate"]
+
+
+def test_outcomes_older_than_the_retention_are_dropped(opener: Opener) -> None:
+    store = opener(200)
+    store.save_outcomes([outcome("0xold", T0, None)])
+    store.save_outcomes([outcome("0xnew", T0 + timedelta(days=31), None)])
+    assert [d["address"] for d in store.outcomes_since(T0 - timedelta(days=1))] == ["0xnew"]
+    assert store.outcomes_since(T0 + timedelta(days=32)) == []

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 SERIES_MINUTES = 30
 THROUGHPUT_MINUTES = 10
 SERIES_KINDS = ("calls", "rate_limited", "refused")
+OUTCOME_HOURS = 24  # the window of the outcome table the console and /metrics show
 
 
 class MinuteSeries:
@@ -112,6 +113,7 @@ class Monitor:
             "tokens_history": self.tokens.series(["tokens"]),
             "health": self.health(),
             "scans": service.recent_scans(10),
+            "outcomes": service.outcomes(OUTCOME_HOURS),
         }
 
     def budget(self) -> dict[str, Any]:

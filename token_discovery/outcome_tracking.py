@@ -11,6 +11,7 @@ from token_discovery.outcomes import Observation, observe, start_tracking, summa
 from token_discovery.store.base import TokenStore
 
 Key = tuple[str, str]
+REPORT_TTL = timedelta(seconds=30)  # the console asks every 2 s; the table only moves when a scan settles
 FOLLOWUPS_PER_SCAN = 30  # one DexScreener call's worth: follow-ups ride in the scan's own batches
 NOTHING_SEEN = Observation(None, None, None)
 
@@ -30,6 +31,7 @@ class OutcomeTracker:
 
     def __init__(self, store: TokenStore, clock: Callable[[], datetime]) -> None:
         self._store, self._clock = store, clock
+        self._reports: dict[float, tuple[datetime, dict[str, Any]]] = {}
 
     def due(self, chain: str | None, limit: int = FOLLOWUPS_PER_SCAN) -> list[Key]:
         """Tokens whose next follow-up is due, the most overdue first."""
@@ -55,8 +57,14 @@ class OutcomeTracker:
                 document = observe(document, seen.get(key, NOTHING_SEEN), now)
             changed.append(document)
         self._store.save_outcomes(changed)
+        self._reports = {}
 
     def report(self, hours: float) -> dict[str, Any]:
-        """The outcome table of the tokens discovered in the last `hours` hours."""
-        since = self._clock() - timedelta(hours=hours)
-        return {"hours": hours, **summarize(self._store.outcomes_since(since))}
+        """The outcome table of the tokens discovered in the last `hours` hours (kept a little while)."""
+        now = self._clock()
+        cached = self._reports.get(hours)
+        if cached is not None and now - cached[0] < REPORT_TTL:
+            return cached[1]
+        report = {"hours": hours, **summarize(self._store.outcomes_since(now - timedelta(hours=hours)))}
+        self._reports = {**self._reports, hours: (now, report)}
+        return report

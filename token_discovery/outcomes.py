@@ -61,7 +61,7 @@ def update_verdict(document: Mapping[str, Any], level: str, score: int) -> dict[
 
 def rug_reason(baseline: Mapping[str, Any], seen: Observation) -> str | None:
     """Why a follow-up counts as a rug, or None."""
-    if seen.honeypot:
+    if seen.honeypot and baseline.get("honeypot") is not True:
         return "became a honeypot"
     for field, what in (("liquidity_usd", "liquidity pulled"), ("price_usd", "price down")):
         before, now = baseline.get(field), getattr(seen, field)

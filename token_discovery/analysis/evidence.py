@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from token_discovery.analysis.holders import holdings, locked_lp_share
+from token_discovery.analysis.holders import holdings, is_burn, locked_lp_share
 from token_discovery.analysis.indicators import macd_series, rsi_series, volume_trend
 from token_discovery.models import Candidate, Candle, MarketData, SecurityReport
 
@@ -72,9 +72,15 @@ def _security_facts(candidate: Candidate, market: MarketData | None, security: S
         "sell_tax": security.sell_tax, "top_holder_address": split.top_address,
         "top_holder_percent": split.top_percent, "burned_percent": split.burned_percent,
         "locked_percent": split.locked_percent, "lp_locked_share": locked_lp_share(security.lp_holders),
-        "owner_percent": security.owner_percent, "creator_percent": security.creator_percent,
+        "owner_percent": _insider_share(security.owner_address, security.owner_percent),
+        "creator_percent": _insider_share(security.creator_address, security.creator_percent),
         "creator_honeypots": security.creator_honeypots, "trusted": security.flags.get("trusted_token"),
     }  # fmt: skip
+
+
+def _insider_share(address: str | None, share: float | None) -> float | None:
+    """What an owner or creator holds; nothing when that "owner" is a burn address (ownership renounced)."""
+    return None if address and is_burn(address) else share
 
 
 def _liquidity(

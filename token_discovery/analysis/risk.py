@@ -61,7 +61,7 @@ def _fire(rule: Rule, evidence: Evidence, policy: Policy, established: str | Non
     found = rule.check(evidence, policy)
     if found is None:
         return None
-    if established and rule.owner_power:
+    if established in rule.tempered_for:
         label = f"{rule.label(found)}: usual for an established token ({_TEMPERED_NOTE[established]})"
         return Reason(rule.code, "info", 0, label, {**found, "tempered_by": established})
     return Reason(rule.code, rule.severity, rule.points, rule.label(found), found)

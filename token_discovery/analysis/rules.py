@@ -30,13 +30,13 @@ class Rule:
     mode: str  # "fraud": every token; "market": tokens old enough to trade on candles
     check: Check
     label: Callable[[dict[str, Any]], str]
-    # Owner powers and LP locks are the norm for established tokens; such a rule is tempered for them.
-    # Honeypot, tax and sellability rules never are.
-    owner_power: bool = False
+    # Owner powers and LP locks are the norm for established tokens: such a rule is tempered for a token
+    # established in one of these ways ("trust_list", "age_and_depth"). Honeypot, tax and sellability never are.
+    tempered_for: frozenset[str] = frozenset()
 
 
 def _flag_rule(
-    flag: str, bad: bool, code: str, severity: str, points: int, label: str, owner_power: bool = False
+    flag: str, bad: bool, code: str, severity: str, points: int, label: str, tempered_for: frozenset[str] = frozenset()
 ) -> Rule:
     """A rule that fires when a boolean check is answered the bad way (unknown never fires)."""
 
@@ -44,7 +44,7 @@ def _flag_rule(
         value = evidence.flags.get(flag)
         return {flag: value} if value is not None and value is bad else None
 
-    return Rule(code, severity, points, "fraud", check, lambda _: label, owner_power)
+    return Rule(code, severity, points, "fraud", check, lambda _: label, tempered_for)
 
 
 def _over(attribute: str, threshold: float, below: float | None = None) -> Check:
@@ -120,11 +120,13 @@ def _source_note(finding: dict[str, Any]) -> str:
     return f" (per {source})" if source else ""
 
 
-OWNER, ANYONE = True, False  # whether a flag rule is an owner power (tempered for established tokens)
+OWNER = frozenset({"trust_list", "age_and_depth"})  # an owner power: tempered for any established token
+TRUSTED = frozenset({"trust_list"})  # tempered only for a token GoPlus vouches for
+ANYONE: frozenset[str] = frozenset()  # never tempered
 
 FLAG_RULES = tuple(
-    _flag_rule(flag, bad, code, severity, points, label, owner_power)
-    for flag, bad, code, severity, points, owner_power, label in (
+    _flag_rule(flag, bad, code, severity, points, label, tempered_for)
+    for flag, bad, code, severity, points, tempered_for, label in (
         ("is_honeypot", True, "honeypot", "critical", 100, ANYONE, "Honeypot: simulated sells fail"),
         ("cannot_sell_all", True, "cannot_sell_all", "critical", 80, ANYONE, "Holders cannot sell all they hold"),
         ("non_transferable", True, "non_transferable", "critical", 80, ANYONE, "The token cannot be transferred"),
@@ -156,13 +158,13 @@ FACT_RULES = (
     Rule("serial_creator", "critical", 60, "fraud", _serial_creator,
          lambda e: f"The creator deployed {e['creator_honeypots']} honeypot(s) before"),
     Rule("holder_concentrated", "high", 25, "fraud", _top_holder,
-         lambda e: f"One wallet holds {e['top_holder_percent']:.0%} of the supply"),
+         lambda e: f"One wallet holds {e['top_holder_percent']:.0%} of the supply", TRUSTED),
     Rule("owner_share_high", "medium", 15, "fraud", _over("owner_percent", INSIDER_SHARE),
-         lambda e: f"The owner holds {e['owner_percent']:.0%} of the supply", owner_power=True),
+         lambda e: f"The owner holds {e['owner_percent']:.0%} of the supply", OWNER),
     Rule("creator_share_high", "medium", 15, "fraud", _over("creator_percent", INSIDER_SHARE),
          lambda e: f"The creator holds {e['creator_percent']:.0%} of the supply"),
     Rule("liquidity_unlocked", "high", 25, "fraud", _under("lp_locked_share", LOCKED_LP_SHARE),
-         lambda e: f"Only {e['lp_locked_share']:.0%} of the liquidity is locked", owner_power=True),
+         lambda e: f"Only {e['lp_locked_share']:.0%} of the liquidity is locked", OWNER),
     Rule("liquidity_below_floor", "high", 40, "fraud", _below_floor,
          lambda e: f"Liquidity is only ${e['liquidity_usd']:,.0f}{_source_note(e)}, under the floor of "
                    f"${e['floor_usd']:,.0f}"),

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app
 from token_discovery.analysis import RULES_VERSION
 from token_discovery.api.auth import require_admin
 from token_discovery.api.responses import ok, services
-from token_discovery.monitoring import Monitor
+from token_discovery.monitoring import OUTCOME_HOURS, Monitor
 
 bp = Blueprint("admin", __name__, url_prefix="/api/admin")
 
@@ -20,7 +20,8 @@ def stats() -> Answer:
     """Vitals (timestamp, uptime, tokens a minute, clients), service stats, status and the latest scans."""
     service = services().service
     return ok(**monitor().vitals(), stats=service.get_stats(), status=service.get_status(),
-              scans=service.recent_scans(20), rules_version=RULES_VERSION)  # fmt: skip
+              scans=service.recent_scans(20), rules_version=RULES_VERSION,
+              outcomes=service.outcomes(OUTCOME_HOURS))  # fmt: skip
 
 
 @bp.get("/health")

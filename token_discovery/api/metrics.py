@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from token_discovery.bootstrap import Services
-from token_discovery.monitoring import Monitor
+from token_discovery.monitoring import OUTCOME_HOURS, Monitor
 from token_discovery.store.base import StoreUnavailable
 
 bp = Blueprint("metrics", __name__)
@@ -33,6 +33,7 @@ class ServiceCollector:
         """The metric families."""
         yield from self._upstream()
         yield from self._store()
+        yield from self._outcomes()
         yield from self._service()
 
     def _upstream(self) -> Iterator[Metric]:
@@ -67,6 +68,27 @@ class ServiceCollector:
             up.add_metric([], 0.0)
         yield up
         yield tokens
+
+    def _outcomes(self) -> Iterator[Metric]:
+        """What became of the last day's tokens, per verdict level, and the two rates."""
+        try:
+            report = self._services.service.outcomes(OUTCOME_HOURS)
+        except StoreUnavailable:
+            return
+        tokens = GaugeMetricFamily("td_outcome_tokens", "Tokens discovered in the last 24 h by verdict and outcome",
+                                   labels=["level", "outcome"])  # fmt: skip
+        for level, row in sorted(report["levels"].items()):
+            for outcome in ("rugged", "alive", "unknown"):
+                tokens.add_metric([level, outcome], row[outcome])
+        yield tokens
+        for name, key, help_text in (
+            ("td_safe_rug_rate", "safe_rug_rate", "Share of graded safe verdicts of the last 24 h that rugged"),
+            ("td_rug_catch_rate", "rug_catch_rate", "Share of the last 24 h's rugs that had been called risky"),
+        ):
+            if report[key] is not None:
+                gauge = GaugeMetricFamily(name, help_text)
+                gauge.add_metric([], report[key])
+                yield gauge
 
     def _service(self) -> Iterator[Metric]:
         """Scans, triggers and connected clients."""

@@ -220,7 +220,8 @@ def make_token(seed: int, index: int, listed_at: float) -> SimToken:
         optional_missing=_optional_missing(rng),
         quote_side=rng.random() < 0.15,
     )
-    if rng.random() < RUG_SHARE.get(kind, 0.0):
+    visible = not (kind == "closed_source" and chain == "solana")  # Solana has no source check: that one is clean
+    if rng.random() < RUG_SHARE.get(kind, 0.0) and visible:
         token.rug_at = token.created_at + rng.uniform(*RUG_HOURS) * 3600
     return token
 

@@ -103,6 +103,26 @@ function renderScans(scans) {
     scan.upstream_calls, scan.duration_seconds === undefined ? "" : `${scan.duration_seconds} s`, (scan.errors || []).length]));
 }
 
+function percent(rate) {
+  return rate === null || rate === undefined ? "—" : `${Math.round(rate * 1000) / 10}%`;
+}
+
+function renderOutcomes(outcomes) {
+  const levels = outcomes.levels || {};
+  const safe = levels.safe || {};
+  const graded = (safe.rugged || 0) + (safe.alive || 0);
+  $("#o-safe-rug").textContent = percent(outcomes.safe_rug_rate);
+  $("#o-safe-rug").classList.toggle("bad", outcomes.safe_rug_rate > 0);
+  $("#o-safe-rug-detail").textContent = graded ? `${safe.rugged || 0} of ${graded} graded` : "none graded yet";
+  $("#o-catch").textContent = percent(outcomes.rug_catch_rate);
+  const caught = levels.risky?.rugged || 0;
+  $("#o-catch-detail").textContent = outcomes.rugged ? `${caught} of ${outcomes.rugged} rugs` : "no rug seen yet";
+  rows("#outcomes", ["safe", "risky", "unknown"].map((level) => {
+    const row = levels[level] || {};
+    return [el("span", { class: `level level-${level}` }, level), row.tokens ?? 0, row.rugged ?? 0, row.alive ?? 0, row.unknown ?? 0];
+  }));
+}
+
 function render(snap) {
   lastSnapshot = snap;
   renderVitals(snap);
@@ -110,6 +130,7 @@ function render(snap) {
   if (snap.health) renderHealth(snap.health);
   if (snap.budget) renderBudget(snap.budget);
   renderScans(snap.scans);
+  if (snap.outcomes) renderOutcomes(snap.outcomes);
 }
 
 // ---- data: live over the socket, polled over REST while the socket is down -----------------
