@@ -184,6 +184,7 @@ class Case:
     dexscreener: str | None = None
     pools: str | None = None  # a GeckoTerminal pool list the token was discovered in
     established: bool = False
+    scam: bool = False  # a trap by what it did: honeypot, drained or dust pool, one wallet holding the supply
     checks: dict[str, Any] = field(default_factory=dict)  # evidence fields and their expected values
 
 
@@ -196,11 +197,13 @@ CASES = [
     # honeypots, taxes, rugs and dead pools
     case("koko_honeypot", ETH, "0x4e7e15a6b83718ba79674cc4ce09f7d4a631ec2c", "risky", goplus="evm_honeypot_koko.json",
          reasons={"honeypot", "serial_creator", "liquidity_below_floor"},
-         checks={"liquidity_source": "goplus", "lp_locked_share": 1.0}),
+         checks={"liquidity_source": "goplus", "lp_locked_share": 1.0}, scam=True),
     case("hawk_one_wallet_44pct", SOL, "4GFe6MBDorSy5bLbiUMrgETr6pZcjyfxMDm5ehSgpump", "risky",
-         goplus="solana_rug_hawk.json", reasons={"holder_concentrated"}, checks={"top_holder_percent": 0.4398}),
+         goplus="solana_rug_hawk.json", reasons={"holder_concentrated"}, checks={"top_holder_percent": 0.4398},
+         scam=True),
     case("bear_two_holders", SOL, "4mYUGV7AaMw5HFefpCrsjotnu99KZKn4VKxYYZwdpump", "risky",
-         goplus="solana_tiny_two_holders_bear.json", reasons={"holder_concentrated"}, missing={"liquidity"}),
+         goplus="solana_tiny_two_holders_bear.json", reasons={"holder_concentrated"}, missing={"liquidity"},
+         scam=True),
     case("trump_80pct_wallet", SOL, "6p6xgHyF7AeE6TZkSmFsko444wqoP15icUSqi2jfGiPN", "risky",
          goplus="solana_memecoin_trump.json", reasons={"holder_concentrated", "liquidity_unlocked"}),
     case("usdg_issuer_powers_age_unknown", SOL, "2u1tszSeqZ3qBWF3uNGPFc8TzMk2tdiwknnRMWGWjGWH", "risky",
@@ -213,16 +216,17 @@ CASES = [
     case("pumpswap_drained_pool", SOL, "Dc26VNVhXVSZXGmCR92yTMhQx6ZygLz5NLMv9zSyg6Fp", "risky",
          dexscreener="tokens_v1_solana_pumpswap_zero_liquidity.json",
          pools="pools_solana_by_volume_reserve_null_and_tiny.json",
-         reasons={"liquidity_below_floor"}, missing={"security"}, checks={"liquidity_source": "dexscreener"}),
+         reasons={"liquidity_below_floor"}, missing={"security"}, checks={"liquidity_source": "dexscreener"},
+         scam=True),
     case("capybara_drained_pool", SOL, "7jZLo8XKfLzPxny3gK2bVjnr4eDRV8xE8RHuGu2ay6h", "risky",
-         dexscreener="tokens_v1_solana_pumpswap_zero_liquidity.json", reasons={"liquidity_below_floor"}),
+         dexscreener="tokens_v1_solana_pumpswap_zero_liquidity.json", reasons={"liquidity_below_floor"}, scam=True),
     case("sedona_new_pool_dust_reserve", ETH, "0x4e7d5a50b27e049145a8ee0baadb8c8f1be61eec", "risky",
          pools="new_pools_eth_zero_reserves.json", reasons={"liquidity_below_floor"},
-         checks={"liquidity_source": "geckoterminal", "liquidity_usd": 0.0015}),
+         checks={"liquidity_source": "geckoterminal", "liquidity_usd": 0.0015}, scam=True),
     case("greg_new_pool_zero_reserve", SOL, "huGbvMBsED85Z2P2S5bkiJkRbL7RSaqzd1iZ39qpump", "risky",
-         pools="new_pools_solana_pumpfun_included.json", reasons={"liquidity_below_floor"}),
+         pools="new_pools_solana_pumpfun_included.json", reasons={"liquidity_below_floor"}, scam=True),
     case("dme_on_a_meme_quote", SOL, "DkkUHS31mNkbyeT6nxsSgAL84fPCmqhvePs8QRb8KSg1", "risky",
-         pools="new_pools_all_networks_tiny_reserves.json", reasons={"liquidity_below_floor"}),
+         pools="new_pools_all_networks_tiny_reserves.json", reasons={"liquidity_below_floor"}, scam=True),
     case("luna_avalanche_12_dollars", "avalanche", "0x120ad3e5a7c796349e591f1570d9f7980f4ea9cb", "unknown",
          dexscreener="latest_dex_tokens_avalanche_2022_missing_fields.json", missing={"security"},
          absent={"liquidity_below_floor"}, checks={"liquidity_usd": 20579.482562881498}),
@@ -321,8 +325,8 @@ def test_the_corpus_meets_the_targets_on_real_tokens(upstream, clients) -> None:
     established = [c for c in CASES if c.established]
     risky_established = [c.name for c in established if verdicts[c.name].level == "risky"]
     assert len(established) >= 6 and len(risky_established) * 6 <= len(established), risky_established
-    traps = [c for c in CASES if c.reasons & {"honeypot", "liquidity_below_floor", "holder_concentrated"}]
-    assert traps and all(verdicts[c.name].level != "safe" for c in traps)
+    traps = [c for c in CASES if c.scam]
+    assert len(traps) >= 6 and all(verdicts[c.name].level != "safe" for c in traps)
     unverified = [c for c in CASES if {"security", "liquidity"} & c.missing]
     assert unverified and all(verdicts[c.name].level != "safe" for c in unverified)
 
