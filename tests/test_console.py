@@ -88,6 +88,14 @@ def test_the_console_shows_the_feed_live_and_drives_the_service_in_a_browser(
         expect(goplus).not_to_have_text(before, timeout=5000)  # pushed over the socket, no reload
         assert page.locator('.budget-card[data-route="goplus"] svg .bar').count() == 30
 
+        outcomes = requests.get(f"{live.url}/api/discovery/outcomes", timeout=5).json()
+        tracked = sum(row["tokens"] for row in outcomes["levels"].values())
+        assert tracked >= 3 and outcomes["safe_rug_rate"] is None  # nothing followed up yet: no figure invented
+        expect(page.locator("#outcomes tbody tr")).to_have_count(3)
+        expect(page.locator("#o-safe-rug-detail")).to_have_text("none graded yet")
+        shown = page.locator("#outcomes tbody tr td:nth-child(2)")
+        expect(shown).to_have_text([str(outcomes["levels"][level]["tokens"]) for level in ("safe", "risky", "unknown")])
+
         page.click("#rescore")
         page.wait_for_selector("#message:has-text('Rescore: done')")
         assert page.locator("#health-status").inner_text() == "ok"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from token_discovery.outcomes import Observation, observe, start_tracking, summarize, update_verdict
+from token_discovery.scanning import ride_along
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 SEEN = Observation(liquidity_usd=50_000.0, price_usd=1.0, honeypot=False)
@@ -93,3 +94,11 @@ def test_the_summary_gives_the_safe_rug_rate_and_the_rug_catch_rate() -> None:
     assert report["safe_rug_rate"] == 0.1  # 1 of the 10 graded safe tokens
     assert report["rug_catch_rate"] == 0.6  # 3 of the 5 rugs had been called risky
     assert summarize([])["safe_rug_rate"] is None and summarize([])["rug_catch_rate"] is None
+
+
+def test_follow_ups_ride_only_in_the_room_left_in_each_chains_last_batch() -> None:
+    keys = [("base", f"0x{i}") for i in range(18)] + [("solana", "Mint1")]
+    extra = [("base", "0xa"), ("base", "0xb"), ("base", "0xc"), ("solana", "Mint2"), ("bsc", "0xd")]
+    riders = ride_along(keys, extra, batch=20)
+    assert riders == [("base", "0xa"), ("base", "0xb"), ("solana", "Mint2")]  # bsc has no batch to ride in
+    assert ride_along([("base", f"0x{i}") for i in range(20)], extra, batch=20) == []  # a full batch has no room

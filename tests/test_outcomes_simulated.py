@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from flask import Flask
 
 from tests.service_support import ManualClock, sim_config
@@ -36,6 +37,10 @@ def world() -> Iterator[tuple[Flask, SimulatorServer, ManualClock]]:
     simulator.stop()
 
 
+def sim_calls(simulator: SimulatorServer) -> dict[str, int]:
+    return requests.get(f"{simulator.url}/_sim/stats", timeout=5).json()["calls"]
+
+
 def scan(app: Flask, max_tokens: int) -> None:
     response = app.test_client().post("/api/discovery/trigger", json={"max_tokens": max_tokens})
     assert response.status_code == 200 and response.get_json()["success"], response.get_json()
@@ -46,9 +51,14 @@ def test_rugs_on_the_simulators_schedule_are_graded_against_the_verdicts(world) 
     start = clock.now
     scan(app, 100)
     first = {(r.chain, r.address): r for r in services_of(app).store.recent(1000)}
+    before = sim_calls(simulator)
     for hours in FOLLOW_UP_HOURS:
         clock.now = start + hours * 3600
         scan(app, 1)  # one new token a scan: the follow-ups of the first batch fill the calls
+    spent = {route: n - before.get(route, 0) for route, n in sim_calls(simulator).items()}
+    goplus = spent["goplus.token_security"] + spent["goplus.solana_token_security"]
+    assert goplus <= len(FOLLOW_UP_HOURS)  # follow-ups add no GoPlus call: they ride in the scan's own batch
+    assert spent["dexscreener.tokens"] <= len(FOLLOW_UP_HOURS) * 4  # 30 follow-ups: one market call per chain
     documents = services_of(app).store.outcomes_for(first)
     assert len(documents) == len(first) > 40
     universe = simulator.app.universe

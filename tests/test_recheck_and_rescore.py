@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
+
 import pytest
 import requests
 
@@ -12,7 +15,9 @@ from token_discovery.budget import Budget
 from token_discovery.changes import HISTORY_LIMIT, describe_changes, with_history
 from token_discovery.factory import services_of
 from token_discovery.guard import CallGate
+from token_discovery.rescoring import rescore_stored
 from token_discovery.simulator import SimulatorServer
+from token_discovery.store.sqlite import SQLiteStore
 
 
 def analysis(**evidence: object) -> dict:
@@ -111,3 +116,21 @@ def test_admin_stats_and_health(simulator: SimulatorServer) -> None:
         assert health["status"] == "ok" and health["store"]["ok"]
     finally:
         services_of(app).close()
+
+
+def test_the_rules_3_evidence_change_shows_old_to_new_on_tokens_stored_under_rules_2() -> None:
+    store, notifier = SQLiteStore(":memory:", 10), events.RecordingNotifier()
+    clean = {"chain": "base", "age_hours": 5.0, "has_security": True, "buy_tax": 0.0, "sell_tax": 0.0,
+             "flags": {"is_honeypot": False, "is_open_source": True}, "has_market": True, "links": 2}  # fmt: skip
+    stored_under_2 = {
+        "no_liquidity_key": {**clean, "liquidity_usd": None},  # rules 2.0 called these safe
+        "twelve_dollars": {**clean, "liquidity_usd": 12.0},
+    }
+    for address, evidence in stored_under_2.items():
+        data = {"analysis": {"evidence": evidence, "score": 0, "level": "safe", "rules_version": "2.0", "reasons": []}}
+        store.upsert("base", address, data, 0, "safe", True, datetime(2026, 6, 1, tzinfo=UTC))
+    report = rescore_stored(store, notifier, threading.Lock(), datetime(2026, 6, 2, tzinfo=UTC))
+    changes = {d["address"]: (d["old"]["level"], d["new"]["level"], d["new"]["rules_version"]) for d in
+               report["differences"]}  # fmt: skip
+    assert changes == {"no_liquidity_key": ("safe", "unknown", "3.0"), "twelve_dollars": ("safe", "risky", "3.0")}
+    assert len(notifier.named(events.TOKEN_UPDATED)) == 2

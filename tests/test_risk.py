@@ -127,9 +127,9 @@ def test_a_pair_without_liquidity_next_to_clean_security_is_unknown() -> None:
 def test_twelve_dollars_of_liquidity_is_risky_on_its_own() -> None:
     verdict = evaluate(replace(CLEAN, liquidity_usd=12.0, liquidity_source="geckoterminal"))
     assert verdict.level == "risky"
-    assert reason(verdict, "liquidity_below_floor").label == (
-        "Liquidity is only $12 (per GeckoTerminal), under the floor of $1,000"
-    )
+    assert reason(verdict, "liquidity_below_floor").label == "Only $12 of liquidity per GeckoTerminal (floor $1,000)"
+    dexscreener = evaluate(replace(CLEAN, liquidity_usd=707.1, liquidity_source="dexscreener"))
+    assert reason(dexscreener, "liquidity_below_floor").label == "Only $707 of liquidity (floor $1,000)"
 
 
 def test_the_liquidity_floor_is_the_operators_to_set() -> None:

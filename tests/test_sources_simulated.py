@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import Clients
 from token_discovery.discovery import discover
 from token_discovery.enrichment import chain_batches, enrich
+from token_discovery.sources.chains import is_quote_asset
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +30,23 @@ def test_every_client_reads_the_simulator(clients: Clients) -> None:
     solana = next(c for c in profiles.items if c.chain == "solana")
     (report,) = clients.goplus.token_security("solana", [solana.address]).items
     assert report.address == solana.address
+
+
+def test_pools_listed_the_other_way_round_still_give_the_new_token(clients: Clients, simulator) -> None:
+    candidates = [c for page in (1, 2, 3) for c in clients.geckoterminal.new_pools(page=page).items]
+    assert not [c for c in candidates if is_quote_asset(c.chain, c.address)]  # never wSOL, WETH or a stablecoin
+    flipped = [c for c in candidates if simulator.app.universe.find(c.chain, c.address).quote_side]
+    assert flipped  # some pools name the token on the quote side, and the token is what was discovered
+    assert all(c.symbol == simulator.app.universe.find(c.chain, c.address).symbol for c in flipped)
+
+
+def test_empty_intervals_are_flat_candles_at_the_last_close(clients: Clients) -> None:
+    pool = next(c for c in clients.geckoterminal.new_pools(chain="bsc").items if c.pool_address)
+    candles = clients.geckoterminal.ohlcv("bsc", pool.pool_address, "minute", 300).items
+    steps = {b.ts - a.ts for a, b in zip(candles, candles[1:], strict=False)}
+    assert steps == {60}  # one candle a minute, none missing
+    flat = [(a, b) for a, b in zip(candles, candles[1:], strict=False) if b.volume == 0]
+    assert flat and all(b.open == b.close == a.close for a, b in flat)
 
 
 def test_security_reports_tell_unindexed_from_clean(clients: Clients) -> None:

@@ -115,9 +115,9 @@ def _no_trades(evidence: Evidence, _: Policy) -> Finding:
 
 
 def _source_note(finding: dict[str, Any]) -> str:
-    """Where a liquidity figure came from, for a label."""
+    """Where a liquidity figure came from, for a label, when it is not DexScreener's pair (the usual source)."""
     source = LIQUIDITY_SOURCES.get(str(finding.get("source")))
-    return f" (per {source})" if source else ""
+    return f" per {source}" if source and finding.get("source") != "dexscreener" else ""
 
 
 OWNER = frozenset({"trust_list", "age_and_depth"})  # an owner power: tempered for any established token
@@ -166,10 +166,9 @@ FACT_RULES = (
     Rule("liquidity_unlocked", "high", 25, "fraud", _under("lp_locked_share", LOCKED_LP_SHARE),
          lambda e: f"Only {e['lp_locked_share']:.0%} of the liquidity is locked", OWNER),
     Rule("liquidity_below_floor", "high", 40, "fraud", _below_floor,
-         lambda e: f"Liquidity is only ${e['liquidity_usd']:,.0f}{_source_note(e)}, under the floor of "
-                   f"${e['floor_usd']:,.0f}"),
+         lambda e: f"Only ${e['liquidity_usd']:,.0f} of liquidity{_source_note(e)} (floor ${e['floor_usd']:,.0f})"),
     Rule("liquidity_thin", "medium", 15, "fraud", _thin,
-         lambda e: f"Liquidity is only ${e['liquidity_usd']:,.0f}{_source_note(e)}"),
+         lambda e: f"Thin liquidity: ${e['liquidity_usd']:,.0f}{_source_note(e)}"),
     Rule("no_trades_24h", "high", 30, "fraud", _no_trades, lambda e: "No trade in the last 24 h"),
     Rule("no_socials", "low", 5, "fraud", _no_socials, lambda e: "No website or social link is published"),
     Rule("price_crash", "medium", 15, "market", _under("price_change_h24", -50.0),
