@@ -19,7 +19,7 @@ from tests.support import FAST_LIMITS
 from token_discovery.analysis import assess, gather
 from token_discovery.models import Candidate, MarketData, SecurityReport
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity
-from token_discovery.sources.base import RateLimited
+from token_discovery.sources.base import BadPayload, RateLimited, RequestRejected, SourceUnavailable
 from token_discovery.sources.chains import CHAINS
 from token_discovery.sources.http import new_session
 
@@ -67,6 +67,7 @@ FEEDS = [  # (file, route method, items expected, items skipped)
     ("dexscreener/token_profiles_latest_multichain.json", "latest_profiles", 38, 0),
     ("dexscreener/token_profiles_latest_single_item_bsc.json", "latest_profiles", 1, 0),
     ("dexscreener/token_boosts_latest_single_item_ethereum.json", "latest_boosts", 1, 0),
+    ("dexscreener/token_boosts_latest_four_live_rows_solana_bsc.json", "latest_boosts", 4, 0),
 ]
 
 
@@ -92,6 +93,14 @@ MARKET = [  # (file, chain, token address, liquidity of the best pair or None, p
      "0xc7198437980c041c805a1edcba50c1ce5db95118", 544232.4648226963, 1),
     ("latest_dex_tokens_injective_no_fdv_marketcap.json", "solana", "So11111111111111111111111111111111111111112",
      None, 0),  # Injective is not a chain we follow: its two pairs are skipped, not misread
+    ("tokens_v1_solana_sol_usdc_established_raydium.json", SOL, "So11111111111111111111111111111111111111112",
+     14247194.46, 1),
+    ("tokens_v1_solana_sol_usdc_orca_whirlpool_label_wp.json", SOL, "So11111111111111111111111111111111111111112",
+     23663820.07, 1),
+    ("tokens_v1_solana_ray_established_clmm.json", SOL, "4k3Dyjzvzp8eMZWUXbBCjEvwSkkk59S5iCNLY3QrkX6R",
+     8517032.69, 1),
+    ("tokens_v1_solana_ansem_pumpswap_boosts_active.json", SOL, "9cRCn9rGT8V2imeM2BaKs13yhMEais3ruM3rPvTGpump",
+     1258484.08, 1),
 ]  # fmt: skip
 
 
@@ -133,6 +142,34 @@ def test_every_recorded_candle_list_parses_oldest_first(upstream, clients, name:
     assert len(candles) == count
     assert [c.ts for c in candles] == sorted(c.ts for c in candles)
     assert "include_empty_intervals=true" in upstream.requests[-1]
+
+
+def test_the_labels_and_boosts_of_real_pairs_are_kept(upstream, clients) -> None:
+    upstream.answer("/tokens/v1/", pairs_of("tokens_v1_solana_ansem_pumpswap_boosts_active.json"))
+    (ansem,) = clients.dexscreener.tokens(SOL, ["9cRCn9rGT8V2imeM2BaKs13yhMEais3ruM3rPvTGpump"]).items
+    assert ansem.boosts_active == 100 and ansem.fdv == ansem.market_cap
+    upstream.answer("/tokens/v1/", pairs_of("tokens_v1_solana_sol_usdc_orca_whirlpool_label_wp.json"))
+    (sol,) = clients.dexscreener.tokens(SOL, ["So11111111111111111111111111111111111111112"]).items
+    assert sol.labels == ("wp",) and sol.fdv is None and sol.market_cap is None
+
+
+def test_dexscreeners_no_pair_answer_on_the_old_route_is_not_read_as_a_tokens_v1_answer(upstream, clients) -> None:
+    body = recorded("dexscreener/latest_dex_tokens_unknown_token_pairs_null.json")
+    assert body == {"schemaVersion": "1.0.0", "pairs": None}
+    upstream.answer("/tokens/v1/", body)  # tokens/v1 answers an array: a document is a bad payload, not "no pair"
+    with pytest.raises(BadPayload):
+        clients.dexscreener.tokens(ETH, ["0xd2aef07b4a807062c1c9f01713def52172548eca"])
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("error_4012_signature_verification_failure.json", RequestRejected),
+     ("error_5000_system_error_result_null.json", SourceUnavailable)],
+)  # fmt: skip
+def test_goplus_error_codes_in_a_200_are_errors_not_empty_results(upstream, clients, name: str, error: type) -> None:
+    upstream.answer("/api/v1/solana/token_security", recorded(f"goplus/{name}"))
+    with pytest.raises(error):
+        clients.goplus.token_security(SOL, ["EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"])
 
 
 def security(upstream: RecordedUpstream, clients: Clients, name: str, chain: str, address: str) -> SecurityReport:
@@ -269,6 +306,15 @@ CASES = [
          goplus="solana_established_ray_shared_owner.json", pools="pools_solana_by_volume_reserve_null_and_tiny.json",
          tempered={"holder_concentrated"}, established=True,
          checks={"top_holder_percent": 0.4719, "liquidity_source": "geckoterminal"}),
+    case("ray_with_its_dexscreener_pair", SOL, "4k3Dyjzvzp8eMZWUXbBCjEvwSkkk59S5iCNLY3QrkX6R", "safe",
+         goplus="solana_established_ray_shared_owner.json", dexscreener="tokens_v1_solana_ray_established_clmm.json",
+         tempered={"holder_concentrated", "liquidity_unlocked"}, established=True,
+         checks={"liquidity_source": "dexscreener", "liquidity_usd": 8517032.69}),
+    case("wsol_deep_old_pair_no_security", SOL, "So11111111111111111111111111111111111111112", "unknown",
+         dexscreener="tokens_v1_solana_sol_usdc_orca_whirlpool_label_wp.json", missing={"security"},
+         established=True),
+    case("ansem_boosted_meme_no_security", SOL, "9cRCn9rGT8V2imeM2BaKs13yhMEais3ruM3rPvTGpump", "unknown",
+         dexscreener="tokens_v1_solana_ansem_pumpswap_boosts_active.json", missing={"security"}),
     case("orca_trusted_live_mint", SOL, "orcaEKTdK7LKz57vaAYr9QeNsVEPfiu6QeMU1kektZE", "safe",
          goplus="solana_trusted_orca.json", pools="pools_solana_by_volume_reserve_null_and_tiny.json",
          tempered={"mintable"}, established=True),
@@ -336,5 +382,5 @@ def test_every_recorded_file_is_read_here_and_has_its_source() -> None:
     text = Path(__file__).read_text(encoding="utf-8")
     sources = (REAL / "SOURCES.md").read_text(encoding="utf-8")
     unused = sorted(f for f in files if Path(f).name not in text)
-    unsourced = sorted(f for f in files if f"`{Path(f).name}`" not in sources)
+    unsourced = sorted(f for f in files if f"{Path(f).name}`" not in sources)
     assert len(files) >= 25 and unused == [] and unsourced == []
