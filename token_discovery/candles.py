@@ -96,16 +96,20 @@ def refresh_candles(
         if not spare():
             log.info("candle refresh paused: GeckoTerminal's budget is kept for discovery")
             break
-        calls += 1
         try:
             batch = source.ohlcv(pool.chain, pool.address, "minute", CANDLES_PER_POOL, candle_minutes(pool, now))
-        except BudgetRefused:
+        except BudgetRefused:  # never sent: not a call, not an error
             log.info("candle refresh stopped: GeckoTerminal budget spent for now")
             break
-        except (SourceError, ValueError) as error:
+        except SourceError as error:
+            calls += 1
+            errors.append(error)
             log.warning("candles of %s failed: %s", pool.address, error)
-            errors += [error] if isinstance(error, SourceError) else []
             continue
+        except ValueError as error:  # a pool address the client refuses: never sent
+            log.warning("candles of %s not asked: %s", pool.address, error)
+            continue
+        calls += 1
         cache.put(pool, Series(batch.items, now))
     found = {key: series.candles for key, pool in pools.items() if (series := cache.get(pool)) is not None}
     return found, calls, errors
