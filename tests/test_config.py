@@ -52,6 +52,7 @@ def test_a_missing_secret_key_is_generated_and_flagged() -> None:
         ("GOPLUS_BASE_URL", "ftp://x", "GOPLUS_BASE_URL must be an absolute http(s) URL, got 'ftp://x'"),
         ("DISCOVERY_MAX_TOKENS", "101", "DISCOVERY_MAX_TOKENS must be an integer between 1 and 100"),
         ("HTTP_READ_TIMEOUT", "nan", "HTTP_READ_TIMEOUT must be a number of seconds"),
+        ("LIQUIDITY_FLOOR_USD", "-5", "LIQUIDITY_FLOOR_USD must be a number between 0 and 1000000000, got '-5'"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_and_value(name: str, value: str, message: str) -> None:

@@ -33,34 +33,24 @@ def _integer(minimum: int, maximum: int | None = None) -> Parser:
     return parse
 
 
+def _number(minimum: float, maximum: float, what: str = "a number") -> Parser:
+    """Build a parser for a number within [minimum, maximum]; `what` names it in the error message."""
+
+    def parse(name: str, raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            value = float("nan")
+        if not minimum <= value <= maximum:
+            raise ConfigError(f"{name} must be {what} between {minimum} and {maximum}, got {raw!r}")
+        return value
+
+    return parse
+
+
 def _seconds(minimum: float, maximum: float) -> Parser:
     """Build a parser for a duration in seconds within [minimum, maximum]."""
-
-    def parse(name: str, raw: str) -> float:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            value = float("nan")
-        if not minimum <= value <= maximum:
-            raise ConfigError(f"{name} must be a number of seconds between {minimum} and {maximum}, got {raw!r}")
-        return value
-
-    return parse
-
-
-def _amount(minimum: float, maximum: float) -> Parser:
-    """Build a parser for an amount (of dollars, say) within [minimum, maximum]."""
-
-    def parse(name: str, raw: str) -> float:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            value = float("nan")
-        if not minimum <= value <= maximum:
-            raise ConfigError(f"{name} must be a number between {minimum:g} and {maximum:g}, got {raw!r}")
-        return value
-
-    return parse
+    return _number(minimum, maximum, "a number of seconds")
 
 
 def _boolean(name: str, raw: str) -> bool:
@@ -156,7 +146,7 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "discovery_db_capacity": ("DISCOVERY_DB_CAPACITY", "200", _integer(1, 100000)),
     "discovery_min_interval": ("DISCOVERY_MIN_INTERVAL", "30", _integer(0, 86400)),
     "analysis_cache_ttl": ("ANALYSIS_CACHE_TTL", "300", _integer(0, 86400)),
-    "liquidity_floor_usd": ("LIQUIDITY_FLOOR_USD", "1000", _amount(0, 1e9)),
+    "liquidity_floor_usd": ("LIQUIDITY_FLOOR_USD", "1000", _number(0, 1_000_000_000)),
     "trigger_wait": ("DISCOVERY_TRIGGER_WAIT", "25", _seconds(0, 120)),
     "scan_deadline": ("DISCOVERY_SCAN_DEADLINE", "120", _seconds(5, 3600)),
     "http_connect_timeout": ("HTTP_CONNECT_TIMEOUT", "3", _seconds(0.1, 60)),
