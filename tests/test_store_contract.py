@@ -201,3 +201,10 @@ def test_outcomes_older_than_the_retention_are_dropped(opener: Opener) -> None:
     store.save_outcomes([outcome("0xnew", T0 + timedelta(days=31), None)])
     assert [d["address"] for d in store.outcomes_since(T0 - timedelta(days=1))] == ["0xnew"]
     assert store.outcomes_since(T0 + timedelta(days=32)) == []
+
+
+def test_outcomes_of_many_tokens_are_read_in_one_go(opener: Opener) -> None:
+    store = opener(200)
+    store.save_outcomes([outcome(f"0x{i:x}", T0, None) for i in range(450)])
+    found = store.outcomes_for([("base", f"0x{i:x}") for i in range(460)])
+    assert len(found) == 450 and found[("base", "0x1c1")]["address"] == "0x1c1"
