@@ -12,7 +12,7 @@ NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
 
 def pool(name: str, hours_old: float = 5.0) -> Pool:
-    return Pool("base", name, NOW - timedelta(hours=hours_old))
+    return Pool("base", name, NOW - timedelta(hours=hours_old), "0x" + "ab" * 20)
 
 
 class FakeCandles:
@@ -22,7 +22,8 @@ class FakeCandles:
         self.asked: list[tuple[str, int]] = []
         self.budget = budget
 
-    def ohlcv(self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100, aggregate: int = 1):
+    def ohlcv(self, chain, pool_address, timeframe="hour", limit=100, aggregate=1, token=None):
+        assert token == "0x" + "ab" * 20  # the token's price, whichever side of the pool it is on
         if len(self.asked) >= self.budget:
             raise BudgetRefused("geckoterminal.ohlcv", 10.0)
         self.asked.append((pool_address, aggregate))

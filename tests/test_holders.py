@@ -55,3 +55,9 @@ def test_nothing_known_is_nothing_claimed() -> None:
 def test_lp_sent_to_the_dead_address_counts_as_locked() -> None:
     lp = [wallet(DEAD, 0.7, is_locked=False), wallet("0xdev", 0.3)]
     assert locked_lp_share(lp) == pytest.approx(0.7)
+
+
+def test_a_shared_pool_authority_is_liquidity_not_a_whale() -> None:
+    raydium = wallet("5Q544fKrFoe6tsEbD7S8EmxGTJYAKtTVhAW5Q5pge4j1", 0.35)  # owns the vaults, untagged
+    split = holdings([raydium, wallet("OwnerA", 0.04)], pools=["SomePoolId111"])
+    assert (split.top_address, split.top_percent) == ("OwnerA", 0.04)

@@ -70,17 +70,29 @@ def test_a_follow_up_that_saw_nothing_does_not_count_and_is_retried_then_given_u
     assert observe(document, Observation(None, None, None), at(40))["next_due"] is None
 
 
-def test_an_unknown_baseline_is_taken_from_the_first_follow_up() -> None:
-    document = observe(tracked(seen=Observation(None, None, None)), SEEN, at(1))
-    assert document["outcome"] == "alive" and document["baseline"]["liquidity_usd"] == 50_000.0
-    assert observe(document, Observation(100.0, 1.0, False), at(6))["outcome"] == "rugged"
+def test_without_a_baseline_the_first_follow_up_becomes_one_and_grades_nothing() -> None:
+    document = observe(tracked(seen=Observation(None, None, None)), Observation(120.0, 0.001, False), at(1))
+    assert document["outcome"] == "unknown" and document["baseline"]["liquidity_usd"] == 120.0  # a rug may be past
+    assert observe(document, Observation(5.0, 0.001, False), at(6))["outcome"] == "rugged"
+    assert observe(document, Observation(110.0, 0.001, False), at(6))["outcome"] == "alive"
 
 
-def test_the_graded_verdict_is_the_one_traders_saw_before_the_first_follow_up() -> None:
-    document = update_verdict(tracked("unknown"), "safe", 5)
-    assert document["level"] == "safe"
-    checked = observe(document, SEEN, at(1))
-    assert update_verdict(checked, "risky", 80)["level"] == "safe"  # a verdict after the facts does not regrade
+def test_the_first_complete_verdict_is_graded_and_an_unknown_one_gives_way_before_the_first_follow_up() -> None:
+    assert update_verdict(tracked("unknown"), "safe", 5, SEEN)["level"] == "safe"
+    assert update_verdict(tracked("safe"), "risky", 60, SEEN)["level"] == "safe"  # the first complete call stays
+    checked = observe(update_verdict(tracked("unknown"), "unknown", 5, SEEN), SEEN, at(1))
+    assert update_verdict(checked, "risky", 80, SEEN)["level"] == "unknown"  # after a follow-up, nothing regrades
+
+
+def test_a_verdict_given_on_drained_liquidity_does_not_grade_the_rug() -> None:
+    drained = Observation(400.0, 0.02, False)
+    assert update_verdict(tracked("unknown"), "risky", 90, drained)["level"] == "unknown"
+
+
+def test_liquidity_is_compared_like_with_like() -> None:
+    document = tracked(seen=Observation(50_000.0, None, False, "dexscreener"))
+    assert observe(document, Observation(900.0, None, False, "goplus"), at(1))["outcome"] == "unknown"  # not measured
+    assert observe(document, Observation(900.0, None, False, "geckoterminal"), at(1))["outcome"] == "rugged"
 
 
 def test_the_summary_gives_the_safe_rug_rate_and_the_rug_catch_rate() -> None:

@@ -11,9 +11,13 @@ import requests
 from flask import Flask
 
 from tests.service_support import ManualClock, sim_config
+from token_discovery import events
+from token_discovery.bootstrap import build_services
 from token_discovery.budget import Budget
+from token_discovery.events import RecordingNotifier
 from token_discovery.factory import create_app, services_of
 from token_discovery.guard import CallGate
+from token_discovery.scanning import ScanCancelled, ScanState
 from token_discovery.simulator import SimulatorApp, SimulatorServer
 from token_discovery.store.sqlite import SQLiteStore
 
@@ -87,3 +91,29 @@ def test_a_bad_outcome_window_is_a_400(world, hours: str) -> None:
     app, _, _ = world
     response = app.test_client().get(f"/api/discovery/outcomes?hours={hours}")
     assert response.status_code == 400 and "hours" in response.get_json()["error"]
+
+
+def test_a_scan_abandoned_half_way_still_tracks_what_it_stored(simulator: SimulatorServer) -> None:
+    class CancelAfterFirstBatch(RecordingNotifier):
+        state: ScanState | None = None
+
+        def broadcast(self, event: str, payload: dict) -> None:
+            super().broadcast(event, payload)
+            if event == events.SCAN_PROGRESS and payload["done"] > 0 and self.state is not None:
+                self.state.cancelled.set()
+
+    notifier = CancelAfterFirstBatch()
+    services = build_services(sim_config(simulator, GOPLUS_BATCH_SIZE="5"), store=SQLiteStore(":memory:", 200),
+                              notifier=notifier)  # fmt: skip
+    try:
+        state = ScanState(max_tokens=20, chain=None, started_at=datetime.now(UTC), started_monotonic=0.0)
+        notifier.state = state
+        with pytest.raises(ScanCancelled):
+            services.service._scanner.run(state)
+        stored = services.store.recent(200)
+        assert 0 < len(stored) < 20
+        assert set(services.store.outcomes_for((r.chain, r.address) for r in stored)) == {
+            (r.chain, r.address) for r in stored
+        }
+    finally:
+        services.close()

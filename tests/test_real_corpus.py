@@ -236,7 +236,8 @@ CASES = [
          reasons={"honeypot", "serial_creator", "liquidity_below_floor"},
          checks={"liquidity_source": "goplus", "lp_locked_share": 1.0}, scam=True),
     case("hawk_one_wallet_44pct", SOL, "4GFe6MBDorSy5bLbiUMrgETr6pZcjyfxMDm5ehSgpump", "risky",
-         goplus="solana_rug_hawk.json", reasons={"holder_concentrated"}, checks={"top_holder_percent": 0.4398},
+         goplus="solana_rug_hawk.json", reasons={"holder_concentrated"},
+         checks={"top_holder_percent": 0.4398, "top_holder_address": "HsXpiFuxoDKgNjcoQaQf4c8GwX7DMsqGSWYcuN3DwG31"},
          scam=True),
     case("bear_two_holders", SOL, "4mYUGV7AaMw5HFefpCrsjotnu99KZKn4VKxYYZwdpump", "risky",
          goplus="solana_tiny_two_holders_bear.json", reasons={"holder_concentrated"}, missing={"liquidity"},
@@ -318,9 +319,10 @@ CASES = [
     case("orca_trusted_live_mint", SOL, "orcaEKTdK7LKz57vaAYr9QeNsVEPfiu6QeMU1kektZE", "safe",
          goplus="solana_trusted_orca.json", pools="pools_solana_by_volume_reserve_null_and_tiny.json",
          tempered={"mintable"}, established=True),
-    case("usdg_old_deep_pool", SOL, "2u1tszSeqZ3qBWF3uNGPFc8TzMk2tdiwknnRMWGWjGWH", "safe",
+    case("usdg_old_deep_pool_issuer_can_claw_back", SOL, "2u1tszSeqZ3qBWF3uNGPFc8TzMk2tdiwknnRMWGWjGWH", "risky",
          goplus="solana_issuer_authorities_usdg.json", pools="pools_solana_by_volume_reserve_null_and_tiny.json",
-         tempered={"owner_change_balance", "mintable", "freezable"}, reasons={"tax_modifiable"}, established=True),
+         reasons={"owner_change_balance", "mintable", "freezable"}, tempered={"metadata_mutable"},
+         established=True),  # old and deep, but Solana's key authorities are tempered only by the trust list
     case("bonk_not_on_the_trust_list", SOL, "DezXAZ8z7PnrnRJjz3wXBoRgixCa6xjnB7YaB1pPB263", "safe",
          goplus="solana_established_bonk.json", established=True),
 ]  # fmt: skip

@@ -175,6 +175,20 @@ def test_honeypots_and_taxes_are_never_tempered(trap: Evidence) -> None:
     assert verdict.level == "risky" and all(r.severity != "info" for r in verdict.reasons)
 
 
+def test_solanas_key_authorities_are_tempered_only_by_the_trust_list() -> None:
+    flags = {**dict.fromkeys(SECURITY_FLAGS), "is_mintable": True, "freezable": True, "owner_change_balance": False}
+    old_deep = replace(CLEAN, chain="solana", flags=flags, age_hours=24 * 400, liquidity_usd=5e6)
+    verdict = evaluate(old_deep)
+    assert verdict.level == "risky" and reason(verdict, "mintable").severity == "high"
+    assert evaluate(replace(old_deep, trusted=True)).level == "safe"
+
+
+def test_an_owners_holding_is_tempered_only_by_the_trust_list() -> None:
+    whale_owner = replace(CLEAN, owner_percent=0.6, age_hours=24 * 400, liquidity_usd=5e6)
+    assert reason(evaluate(whale_owner), "owner_share_high").severity == "medium"
+    assert reason(evaluate(replace(whale_owner, trusted=True)), "owner_share_high").severity == "info"
+
+
 def test_a_young_deep_pool_is_not_established() -> None:
     verdict = evaluate(replace(ESTABLISHED_POWERS, age_hours=24 * 3, liquidity_usd=5e6))
     assert verdict.level == "risky"

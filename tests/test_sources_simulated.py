@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import Clients
 from token_discovery.discovery import discover
 from token_discovery.enrichment import chain_batches, enrich
+from token_discovery.simulator.universe import QUOTES
 from token_discovery.sources.chains import is_quote_asset
 
 pytestmark = pytest.mark.integration
@@ -38,6 +39,11 @@ def test_pools_listed_the_other_way_round_still_give_the_new_token(clients: Clie
     flipped = [c for c in candidates if simulator.app.universe.find(c.chain, c.address).quote_side]
     assert flipped  # some pools name the token on the quote side, and the token is what was discovered
     assert all(c.symbol == simulator.app.universe.find(c.chain, c.address).symbol for c in flipped)
+    meme = flipped[0]
+    base_side = clients.geckoterminal.ohlcv(meme.chain, meme.pool_address, "minute", 30).items
+    token_side = clients.geckoterminal.ohlcv(meme.chain, meme.pool_address, "minute", 30, token=meme.address).items
+    assert {c.close for c in base_side} == {QUOTES[meme.chain][3]}  # unasked, GeckoTerminal prices the base side
+    assert all(c.close != QUOTES[meme.chain][3] for c in token_side)  # asked for the token, its own price
 
 
 def test_empty_intervals_are_flat_candles_at_the_last_close(clients: Clients) -> None:

@@ -208,3 +208,13 @@ def test_outcomes_of_many_tokens_are_read_in_one_go(opener: Opener) -> None:
     store.save_outcomes([outcome(f"0x{i:x}", T0, None) for i in range(450)])
     found = store.outcomes_for([("base", f"0x{i:x}") for i in range(460)])
     assert len(found) == 450 and found[("base", "0x1c1")]["address"] == "0x1c1"
+
+
+def test_due_outcomes_of_one_chain_are_not_starved_by_another_and_stale_ones_are_left(opener: Opener) -> None:
+    store = opener(200)
+    store.save_outcomes([outcome(f"0x{i}", T0, T0 + timedelta(hours=1)) for i in range(20)])
+    store.save_outcomes([outcome("Mint1", T0, T0 + timedelta(hours=2), chain="solana")])
+    store.save_outcomes([outcome("Old", T0 - timedelta(days=3), T0, chain="solana")])
+    now = T0 + timedelta(hours=3)
+    assert [d["address"] for d in store.due_outcomes(now, 5, "solana", now - timedelta(hours=36))] == ["Mint1"]
+    assert len(store.due_outcomes(now, 50)) == 22

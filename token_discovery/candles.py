@@ -24,11 +24,17 @@ CACHE_CAPACITY = 1000
 
 @dataclass(frozen=True)
 class Pool:
-    """The pool a token's candles are read from, and when it opened."""
+    """The pool a token's candles are read from, the token priced, and when the pool opened."""
 
     chain: str
     address: str
     created_at: datetime
+    token: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The identity of a series: one token's price in one pool."""
+        return (self.chain, self.address, self.token)
 
 
 @dataclass(frozen=True)
@@ -48,27 +54,27 @@ class CandleCache:
     """The latest series of each pool, least recently used evicted past the capacity."""
 
     def __init__(self, capacity: int = CACHE_CAPACITY, refresh_after: timedelta = REFRESH_AFTER) -> None:
-        self._series: OrderedDict[Key, Series] = OrderedDict()
+        self._series: OrderedDict[tuple[str, str, str], Series] = OrderedDict()
         self._capacity, self._refresh = capacity, refresh_after
         self._lock = threading.Lock()
 
     def get(self, pool: Pool) -> Series | None:
         """The cached series of a pool."""
         with self._lock:
-            return self._series.get((pool.chain, pool.address))
+            return self._series.get(pool.key)
 
     def put(self, pool: Pool, series: Series) -> None:
         """Keep a fresh series."""
         with self._lock:
-            self._series[(pool.chain, pool.address)] = series
-            self._series.move_to_end((pool.chain, pool.address))
+            self._series[pool.key] = series
+            self._series.move_to_end(pool.key)
             while len(self._series) > self._capacity:
                 self._series.popitem(last=False)
 
     def due(self, pools: Sequence[Pool], now: datetime) -> list[Pool]:
         """Pools to read, round-robin: never read first, then the stalest; fresh ones are not due."""
         with self._lock:
-            ages = {p: self._series.get((p.chain, p.address)) for p in dict.fromkeys(pools)}
+            ages = {p: self._series.get(p.key) for p in dict.fromkeys(pools)}
         read_at = {p: (s.fetched_at if s is not None else None) for p, s in ages.items()}
         stale = [p for p, at in read_at.items() if at is None or now - at >= self._refresh]
         return sorted(stale, key=lambda p: (read_at[p] is not None, read_at[p] or now))
@@ -97,7 +103,8 @@ def refresh_candles(
             log.info("candle refresh paused: GeckoTerminal's budget is kept for discovery")
             break
         try:
-            batch = source.ohlcv(pool.chain, pool.address, "minute", CANDLES_PER_POOL, candle_minutes(pool, now))
+            minutes = candle_minutes(pool, now)
+            batch = source.ohlcv(pool.chain, pool.address, "minute", CANDLES_PER_POOL, minutes, pool.token)
         except BudgetRefused:  # never sent: not a call, not an error
             log.info("candle refresh stopped: GeckoTerminal budget spent for now")
             break

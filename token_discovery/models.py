@@ -65,6 +65,7 @@ class Candidate:
     boost_amount: float | None = None
     pool_reserve_usd: float | None = None  # GeckoTerminal's reserve of the pool the token was found in
     pool_trades_h24: int | None = None
+    pool_price_usd: float | None = None
 
     @property
     def key(self) -> tuple[str, str]:

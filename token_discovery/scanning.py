@@ -183,11 +183,13 @@ class Scanner:
     def _enrich_and_store(self, chosen: list[Discovered], state: ScanState, into: Enrichment) -> tuple[int, int]:
         """Market data for all, then security batch by batch; each batch is stored and announced at once.
 
-        Tokens due a follow-up ride along: in the market calls, and in the security calls where a batch has room.
+        Tokens due a follow-up ride along: in the market calls (at most one more call a chain), and in the
+        security calls only where a batch has room. What was stored is handed to the outcome tracker even
+        when the scan is abandoned half-way.
         """
         by_key = {d.key: d for d in chosen}
         keys = list(by_key)
-        due = self.outcomes.due(state.chain) if self.outcomes else []
+        due = self._due_followups(state.chain)
         followed = [key for key in due if key not in by_key]
         if not keys and not followed:
             return 0, 0
@@ -196,21 +198,39 @@ class Scanner:
         verdicts: dict[Key, tuple[str, int]] = {}
         created = 0
         riders = ride_along(keys, followed, self._sources.security.max_batch)
-        for batch in security_batches(keys + riders, self._sources.security, into):
-            self._check(state)
-            for key in (k for k in batch.keys if k in by_key):
-                new, verdicts[key] = self._store_one(by_key[key], into, batch.reports.get(key), batch.error is None)
-                created += new
-                state.done += 1
-            self._progress(state)
-        self._settle_outcomes(verdicts, set(due), into)
+        try:
+            for batch in security_batches(keys + riders, self._sources.security, into):
+                self._check(state)
+                for key in (k for k in batch.keys if k in by_key):
+                    new, verdicts[key] = self._store_one(by_key[key], into, batch.reports.get(key), batch.error is None)
+                    created += new
+                    state.done += 1
+                self._progress(state)
+        finally:
+            self._settle_outcomes(verdicts, set(due), into, by_key)
         return len(verdicts), created
 
-    def _settle_outcomes(self, verdicts: dict[Key, tuple[str, int]], due: set[Key], into: Enrichment) -> None:
-        """Hand what this scan saw to the outcome tracker; its failure never fails the scan."""
+    def _due_followups(self, chain: str | None) -> list[Key]:
+        """Tokens due a follow-up; none when there is no tracker or the store cannot say."""
         if self.outcomes is None:
+            return []
+        try:
+            return self.outcomes.due(chain)
+        except StoreUnavailable as error:
+            log.warning("no follow-ups this scan: %s", error)
+            return []
+
+    def _settle_outcomes(
+        self, verdicts: dict[Key, tuple[str, int]], due: set[Key], into: Enrichment, by_key: dict[Key, Discovered]
+    ) -> None:
+        """Hand what this scan saw to the outcome tracker; its failure never fails the scan."""
+        if self.outcomes is None or not (verdicts or due):
             return
-        seen = {key: observation(into.market.get(key), into.security.get(key)) for key in {*verdicts, *due}}
+        seen = {
+            key: observation(into.market.get(key), into.security.get(key),
+                             by_key[key].candidate if key in by_key else None)
+            for key in {*verdicts, *due}
+        }  # fmt: skip
         try:
             self.outcomes.settle(verdicts, seen, due)
         except StoreUnavailable as error:
@@ -224,7 +244,7 @@ class Scanner:
             address = market.pair_address if market else found.candidate.pool_address
             created = (market.pair_created_at if market else None) or found.candidate.pool_created_at
             if address and created is not None and now - created >= MARKET_MODE_AGE:
-                pools[key] = Pool(key[0], address, created)
+                pools[key] = Pool(key[0], address, created, key[1])
         found_candles, calls, errors = refresh_candles(
             pools, self._sources.candles, self.candle_cache, self.candle_fetches, now, self.candle_budget_spare
         )

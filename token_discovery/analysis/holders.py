@@ -16,6 +16,12 @@ BURN_ADDRESSES = frozenset({
     "1nc1nerator11111111111111111111111111111111",  # the Solana incinerator
     "11111111111111111111111111111111",  # the Solana system program
 })  # fmt: skip
+# Programs that own the vaults of many pools at once: a Solana holder keyed by owner is this authority, not the
+# pool, so the pool's own address does not match it.
+POOL_AUTHORITIES = frozenset({
+    "5Q544fKrFoe6tsEbD7S8EmxGTJYAKtTVhAW5Q5pge4j1",  # Raydium AMM v4 authority
+    "GpMZbSM2GgvTKHJirzeGfMFoaZ8UR2X7F4v8vHTvxFbL",  # Raydium CPMM authority
+})  # fmt: skip
 # Words GoPlus puts in the tag of a locker or of a pool; a tagged holder is never a plain wallet either.
 LOCKER_WORDS = ("lock", "unicrypt", "pinksale", "team finance", "teamfinance", "sablier", "vesting", "streamflow")
 POOL_WORDS = ("uniswap", "pancake", "sushi", "raydium", "orca", "meteora", "pump", "aerodrome", "curve", "pool")
@@ -35,6 +41,8 @@ def _tagged_as(holder: Holder, words: Iterable[str]) -> bool:
 def is_locked_or_pool(holder: Holder, pools: frozenset[str]) -> bool:
     """Whether a holder is a locker, a pool or a contract rather than someone who can sell."""
     if holder.is_locked or holder.is_contract or holder.address.lower() in pools:
+        return True
+    if holder.address in POOL_AUTHORITIES:
         return True
     if holder.is_contract is None and holder.tag:
         return True

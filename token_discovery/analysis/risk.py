@@ -53,6 +53,8 @@ def established_by(evidence: Evidence, policy: Policy) -> str | None:
     return "age_and_depth" if old and deep else None
 
 
+# On Solana the mint, freeze and balance authorities are the key checks: only GoPlus's trust list tempers them.
+SOLANA_KEY_RULES = frozenset({"mintable", "freezable", "owner_change_balance"})
 _TEMPERED_NOTE = {"trust_list": "on GoPlus's trust list", "age_and_depth": "an old pool with deep liquidity"}
 
 
@@ -61,7 +63,8 @@ def _fire(rule: Rule, evidence: Evidence, policy: Policy, established: str | Non
     found = rule.check(evidence, policy)
     if found is None:
         return None
-    if established in rule.tempered_for:
+    key_check = evidence.chain == "solana" and rule.code in SOLANA_KEY_RULES
+    if established in rule.tempered_for and (established == "trust_list" or not key_check):
         label = f"{rule.label(found)}: usual for an established token ({_TEMPERED_NOTE[established]})"
         return Reason(rule.code, "info", 0, label, {**found, "tempered_by": established})
     return Reason(rule.code, rule.severity, rule.points, rule.label(found), found)

@@ -160,7 +160,7 @@ FACT_RULES = (
     Rule("holder_concentrated", "high", 25, "fraud", _top_holder,
          lambda e: f"One wallet holds {e['top_holder_percent']:.0%} of the supply", TRUSTED),
     Rule("owner_share_high", "medium", 15, "fraud", _over("owner_percent", INSIDER_SHARE),
-         lambda e: f"The owner holds {e['owner_percent']:.0%} of the supply", OWNER),
+         lambda e: f"The owner holds {e['owner_percent']:.0%} of the supply", TRUSTED),
     Rule("creator_share_high", "medium", 15, "fraud", _over("creator_percent", INSIDER_SHARE),
          lambda e: f"The creator holds {e['creator_percent']:.0%} of the supply"),
     Rule("liquidity_unlocked", "high", 25, "fraud", _under("lp_locked_share", LOCKED_LP_SHARE),

@@ -16,7 +16,7 @@ from token_discovery.simulator.market import (
     profile_item,
 )
 from token_discovery.simulator.security import security_entry
-from token_discovery.simulator.universe import Universe
+from token_discovery.simulator.universe import QUOTES, SimToken, Universe
 
 FEED_SIZE = 30
 POOLS_PER_PAGE = 20
@@ -118,14 +118,33 @@ def ohlcv(universe: Universe, args: Mapping[str, str], network: str, pool: str, 
     token = universe.find_pool(pool)
     if token is None or GECKO_NETWORKS[token.chain] != network:
         return _gt_error(404, "Not Found")
+    side = _priced_side(token, args.get("token", "base"))
+    if side is None:
+        return _gt_error(400, "token must be base, quote or the address of one of the pool's tokens")
     include_empty = args.get("include_empty_intervals", "false").lower() == "true"
     rows = candles(token, universe.now(), timeframe, aggregate, limit, before or None, include_empty)
+    if side == "wrapped native":  # the pool's other side: its price in USD, flat, on the same intervals
+        price = QUOTES[token.chain][3]
+        rows = [[row[0], price, price, price, price, row[5]] for row in rows]
     return Answer(200, {
         "data": {"id": f"sim-{token.index}-{timeframe}", "type": "ohlcv_request_response",
                  "attributes": {"ohlcv_list": rows}},
         "meta": {"base": {"address": token.address, "name": token.name, "symbol": token.symbol},
                  "quote": {"address": "", "name": "US Dollar", "symbol": "USD"}},
     })  # fmt: skip
+
+
+def _priced_side(token: SimToken, wanted: str) -> str | None:
+    """Which token of the pool the candles price: "token" or "wrapped native"; None for a token not in it."""
+    quote_address = QUOTES[token.chain][0]
+    same = (lambda a, b: a.lower() == b.lower()) if token.evm else (lambda a, b: a == b)
+    if wanted == "base":
+        return "wrapped native" if token.quote_side else "token"
+    if wanted == "quote":
+        return "token" if token.quote_side else "wrapped native"
+    if same(wanted, token.address):
+        return "token"
+    return "wrapped native" if same(wanted, quote_address) else None
 
 
 def _goplus(code: int, message: str, result: Any) -> Answer:

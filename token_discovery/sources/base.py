@@ -77,7 +77,13 @@ class CandleSource(Protocol):
     """Price candles of a pool."""
 
     def ohlcv(
-        self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100, aggregate: int = 1
+        self,
+        chain: str,
+        pool_address: str,
+        timeframe: str = "hour",
+        limit: int = 100,
+        aggregate: int = 1,
+        token: str | None = None,
     ) -> Batch[Candle]:
-        """Return the pool's candles, oldest first."""
+        """Return the pool's candles of one of its tokens (the base side by default), oldest first."""
         ...

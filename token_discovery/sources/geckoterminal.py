@@ -124,6 +124,12 @@ def _reserve(attributes: Mapping[str, Any]) -> float | None:
     return reserve if reserve is not None and reserve >= 0 else None
 
 
+def _positive(value: Any) -> float | None:
+    """A price: a positive finite number ("NaN" and "0" are unknown)."""
+    number = to_float(value)
+    return number if number is not None and number > 0 else None
+
+
 def parse_pool(item: Any, tokens: Mapping[str, Mapping[str, Any]]) -> Candidate | None:
     """A candidate from one new-pool item; None when its network is unsupported."""
     item = require_mapping(item, "pool")
@@ -149,6 +155,7 @@ def parse_pool(item: Any, tokens: Mapping[str, Mapping[str, Any]]) -> Candidate 
         pool_created_at=iso_to_datetime(attributes.get("pool_created_at")),
         pool_reserve_usd=_reserve(attributes),
         pool_trades_h24=_trades_h24(attributes),
+        pool_price_usd=_positive(attributes.get("quote_token_price_usd" if side else "base_token_price_usd")),
     )
 
 
@@ -203,9 +210,15 @@ class GeckoTerminalSource:
         return Feed(NEW_POOLS_ROUTE, lambda: self.new_pools(chain))
 
     def ohlcv(
-        self, chain: str, pool_address: str, timeframe: str = "hour", limit: int = 100, aggregate: int = 1
+        self,
+        chain: str,
+        pool_address: str,
+        timeframe: str = "hour",
+        limit: int = 100,
+        aggregate: int = 1,
+        token: str | None = None,
     ) -> Batch[Candle]:
-        """Candles of a pool in USD, oldest first."""
+        """Candles of a pool in USD, oldest first; of `token` (an address) rather than the pool's base side."""
         spec = chain_by_slug(chain)
         if spec is None or timeframe not in TIMEFRAMES or not 1 <= limit <= MAX_CANDLES:
             raise ValueError(f"bad ohlcv request: {chain!r} {timeframe!r} limit={limit}")
@@ -216,6 +229,10 @@ class GeckoTerminalSource:
         params = {
             "limit": str(limit), "currency": "usd", "aggregate": str(aggregate), "include_empty_intervals": "true"
         }  # fmt: skip
+        if token is not None:  # GeckoTerminal prices the base side unless told: a token on the quote side needs it
+            if not valid_address(spec, token):
+                raise ValueError(f"bad token address {token!r}")
+            params["token"] = token
         body = self._get(path, OHLCV_ROUTE, params)
         data = require_mapping_or_bad(body.get("data"), OHLCV_ROUTE)
         attributes = require_mapping_or_bad(data.get("attributes"), OHLCV_ROUTE)

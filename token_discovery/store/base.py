@@ -75,8 +75,10 @@ class TokenStore(Protocol):
         """The outcome documents of the tokens that have one."""
         ...
 
-    def due_outcomes(self, now: datetime, limit: int) -> list[dict[str, Any]]:
-        """Outcome documents whose next follow-up is due by `now`, the most overdue first."""
+    def due_outcomes(
+        self, now: datetime, limit: int, chain: str | None = None, discovered_after: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Outcome documents due a follow-up by `now` (of one chain, discovered after a moment), most overdue first."""
         ...
 
     def outcomes_since(self, since: datetime) -> list[dict[str, Any]]:

@@ -246,9 +246,16 @@ class MongoStore:
             return {}
         return {(d["chain"], d["address"]): d for d in self._outcome_documents({"_id": {"$in": ids}})}
 
-    def due_outcomes(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    def due_outcomes(
+        self, now: datetime, limit: int, chain: str | None = None, discovered_after: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """Documents whose follow-up is due, the most overdue first."""
-        return self._outcome_documents({"next_due": {"$ne": None, "$lte": now.isoformat()}}, limit)
+        query: dict[str, Any] = {"next_due": {"$ne": None, "$lte": now.isoformat()}}
+        if chain is not None:
+            query["document.chain"] = chain
+        if discovered_after is not None:
+            query["discovered_at"] = {"$gt": discovered_after.isoformat()}
+        return self._outcome_documents(query, limit)
 
     def outcomes_since(self, since: datetime) -> list[dict[str, Any]]:
         """Documents of the tokens discovered since a moment."""

@@ -236,11 +236,15 @@ class SQLiteStore:
             found.update({(d["chain"], d["address"]): d for d in (json.loads(row["document"]) for row in rows)})
         return found
 
-    def due_outcomes(self, now: datetime, limit: int) -> list[dict[str, Any]]:
+    def due_outcomes(
+        self, now: datetime, limit: int, chain: str | None = None, discovered_after: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """Documents whose follow-up is due, the most overdue first."""
+        after = "" if discovered_after is None else discovered_after.isoformat()
         rows = self._query(
-            "SELECT document FROM outcomes WHERE next_due IS NOT NULL AND next_due <= ? ORDER BY next_due LIMIT ?",
-            (now.isoformat(), limit),
+            "SELECT document FROM outcomes WHERE next_due IS NOT NULL AND next_due <= ? AND (? IS NULL OR chain = ?) "
+            "AND discovered_at > ? ORDER BY next_due LIMIT ?",
+            (now.isoformat(), chain, chain, after, limit),
         )
         return [json.loads(row["document"]) for row in rows]
 
