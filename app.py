@@ -40,8 +40,8 @@ def load_config(demo_urls: dict[str, str] | None = None) -> Any:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the app with Socket.IO on the chosen address."""
+    from token_discovery.api.app import create_app, socketio_of
     from token_discovery.config import ConfigError
-    from token_discovery.factory import create_app, socketio_of
     from token_discovery.simulator import SimulatorApp, SimulatorServer
 
     args = parse_args(argv)
@@ -72,7 +72,7 @@ def __getattr__(name: str) -> Any:
     """`app:app` for WSGI servers, built on first access (nothing happens at import time)."""
     if name != "app":
         raise AttributeError(name)
-    from token_discovery.factory import create_app
+    from token_discovery.api.app import create_app
 
     application = create_app(load_config())
     globals()["app"] = application

@@ -1,4 +1,4 @@
-"""The scanner without the web app; the code lives in token_discovery/service.py.
+"""The scanner without the web app; the code lives in token_discovery/coordination/service.py.
 
 python token_discovery_service.py --once   # one scan, report printed as JSON
 python token_discovery_service.py --loop   # scan every DISCOVERY_INTERVAL seconds
@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 
-from token_discovery.service import ServiceSettings, TokenDiscoveryService
+from token_discovery.coordination.service import ServiceSettings, TokenDiscoveryService
 
 __all__ = ["ServiceSettings", "TokenDiscoveryService", "main"]
 

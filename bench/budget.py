@@ -20,9 +20,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from token_discovery.bootstrap import build_services  # noqa: E402
-from token_discovery.budget import PUBLISHED_LIMITS, ROUTE_CLASS  # noqa: E402
 from token_discovery.config import Config  # noqa: E402
 from token_discovery.simulator import SimulatorApp, SimulatorServer  # noqa: E402
+from token_discovery.sources.budget import PUBLISHED_LIMITS, ROUTE_CLASS  # noqa: E402
 from token_discovery.store.sqlite import SQLiteStore  # noqa: E402
 
 

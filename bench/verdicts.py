@@ -32,11 +32,11 @@ from tests.support import FAST_LIMITS  # noqa: E402
 from tests.test_real_corpus import CASES, NOW, Clients, read_case  # noqa: E402
 from token_discovery.analysis import assess, gather  # noqa: E402
 from token_discovery.bootstrap import build_services  # noqa: E402
-from token_discovery.budget import Budget  # noqa: E402
-from token_discovery.guard import CallGate  # noqa: E402
 from token_discovery.simulator import SimulatorApp, SimulatorServer  # noqa: E402
 from token_discovery.simulator.universe import SimToken  # noqa: E402
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity  # noqa: E402
+from token_discovery.sources.budget import Budget  # noqa: E402
+from token_discovery.sources.guard import CallGate  # noqa: E402
 from token_discovery.sources.http import new_session  # noqa: E402
 from token_discovery.store.sqlite import SQLiteStore  # noqa: E402
 

@@ -9,10 +9,10 @@ import pytest
 import requests
 
 from tests.service_support import ManualClock, sim_services
-from token_discovery.budget import Budget
-from token_discovery.guard import CallGate
-from token_discovery.scanning import CANDLE_FETCHES_PER_SCAN
+from token_discovery.scan.pipeline import CANDLE_FETCHES_PER_SCAN
 from token_discovery.simulator import SimulatorApp, SimulatorServer
+from token_discovery.sources.budget import Budget
+from token_discovery.sources.guard import CallGate
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 
 from tests.service_support import sim_config
-from token_discovery.coordination import LocalLease
-from token_discovery.factory import create_app, services_of, socketio_of
+from token_discovery.api.app import create_app, services_of, socketio_of
+from token_discovery.coordination.lease import LocalLease
 from token_discovery.simulator import SimulatorServer
 from token_discovery.store.mongo import MongoStore, connect
 from token_discovery.store.sqlite import SQLiteStore

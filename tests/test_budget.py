@@ -7,9 +7,16 @@ import threading
 import pytest
 
 from tests.service_support import ManualClock
-from token_discovery.budget import DEFAULT_COOLDOWN, Budget, BudgetExhausted, TokenBucket, clamp_cooldown, scan_plan
-from token_discovery.guard import BREAKER_RESET, BREAKER_THRESHOLD, CallGate, CircuitBreaker
 from token_discovery.sources.base import BadPayload, BudgetRefused, RateLimited, SourceUnavailable
+from token_discovery.sources.budget import (
+    DEFAULT_COOLDOWN,
+    Budget,
+    BudgetExhausted,
+    TokenBucket,
+    clamp_cooldown,
+    scan_plan,
+)
+from token_discovery.sources.guard import BREAKER_RESET, BREAKER_THRESHOLD, CallGate, CircuitBreaker
 
 
 def test_twenty_threads_spending_ten_from_a_hundred_exactly_ten_succeed() -> None:
@@ -188,7 +195,7 @@ def test_the_upstreams_own_remaining_count_lowers_the_budget() -> None:
 
 
 def test_every_route_has_a_cost_and_each_call_pays_it() -> None:
-    from token_discovery.budget import CALL_COSTS, ROUTE_CLASS
+    from token_discovery.sources.budget import CALL_COSTS, ROUTE_CLASS
 
     assert set(CALL_COSTS) == set(ROUTE_CLASS)
     guard = gate()

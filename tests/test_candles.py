@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from token_discovery.candles import CandleCache, Pool, Series, candle_minutes, refresh_candles
 from token_discovery.models import Batch, Candle
+from token_discovery.scan.candles import CandleCache, Pool, Series, candle_minutes, refresh_candles
 from token_discovery.sources.base import BudgetRefused
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)

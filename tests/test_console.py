@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 from tests.live_server import LiveApp
 from tests.service_support import sim_config
 from tests.test_api import make_app
-from token_discovery.factory import create_app, services_of
+from token_discovery.api.app import create_app, services_of
 from token_discovery.simulator import SimulatorServer
 from token_discovery.store.sqlite import SQLiteStore
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from token_discovery.coordination import LEASE_KEY, RedisLease
+from token_discovery.coordination.lease import LEASE_KEY, RedisLease
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def test_a_follower_gives_up_when_the_holder_vanishes(client: redis.Redis) -> No
 
 def test_a_dead_redis_never_breaks_a_trigger(simulator) -> None:
     from tests.service_support import sim_services
-    from token_discovery.coordination import redis_lease
+    from token_discovery.coordination.lease import redis_lease
 
     services, _ = sim_services(simulator, lease=redis_lease("redis://127.0.0.1:1/0"))  # as built from REDIS_URL
     try:

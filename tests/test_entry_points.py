@@ -1,8 +1,7 @@
-"""The commands of the contract run as processes and do what they say; the core stays free of Flask."""
+"""The commands of the contract run as processes and do what they say."""
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
@@ -17,32 +16,6 @@ from tests.live_server import ROOT, LiveApp, free_port
 from token_discovery.simulator import SimulatorServer
 
 pytestmark = pytest.mark.integration
-CORE = ("models.py", "analysis", "service.py", "scanning.py", "budget.py", "sources", "store", "config.py",
-        "bootstrap.py", "discovery.py", "enrichment.py", "records.py", "events.py")  # fmt: skip
-
-
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
-
-
-def test_the_core_never_imports_flask() -> None:
-    package = ROOT / "token_discovery"
-    files = [p for name in CORE for p in ([package / name] if name.endswith(".py") else (package / name).rglob("*.py"))]
-    assert len(files) > 20
-    for path in files:
-        if not path.exists():
-            continue
-        flask_imports = {m for m in imported_modules(path) if m.split(".")[0] in {"flask", "flask_socketio"}}
-        assert not flask_imports, f"{path.relative_to(ROOT)} imports {flask_imports}"
-
-
 def test_scanner_once_prints_the_scan_report(simulator: SimulatorServer, tmp_path: Path) -> None:
     env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "t.db"), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "token_discovery_service.py", "--once", "--max-tokens", "4"],

@@ -9,8 +9,8 @@ from flask import Flask
 
 from tests.test_api import ADMIN, make_app
 from token_discovery import events
-from token_discovery.factory import monitor_of, services_of, socketio_of
-from token_discovery.monitoring import MinuteSeries
+from token_discovery.api.app import monitor_of, services_of, socketio_of
+from token_discovery.monitoring.series import MinuteSeries
 from token_discovery.simulator import SimulatorServer
 
 

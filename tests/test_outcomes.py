@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from token_discovery.outcomes import Observation, observe, start_tracking, summarize, update_verdict
-from token_discovery.scanning import ride_along
+from token_discovery.analysis.outcomes import Observation, observe, start_tracking, summarize, update_verdict
+from token_discovery.scan.pipeline import ride_along
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 SEEN = Observation(liquidity_usd=50_000.0, price_usd=1.0, honeypot=False)

@@ -12,13 +12,13 @@ from flask import Flask
 
 from tests.service_support import ManualClock, sim_config
 from token_discovery import events
+from token_discovery.api.app import create_app, services_of
 from token_discovery.bootstrap import build_services
-from token_discovery.budget import Budget
 from token_discovery.events import RecordingNotifier
-from token_discovery.factory import create_app, services_of
-from token_discovery.guard import CallGate
-from token_discovery.scanning import ScanCancelled, ScanState
+from token_discovery.scan.pipeline import ScanCancelled, ScanState
 from token_discovery.simulator import SimulatorApp, SimulatorServer
+from token_discovery.sources.budget import Budget
+from token_discovery.sources.guard import CallGate
 from token_discovery.store.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.integration

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from token_discovery.discovery import merge_sightings
 from token_discovery.models import Candidate, Link
+from token_discovery.scan.discovery import merge_sightings
 from token_discovery.sources.chains import token_pages
 from token_discovery.sources.parsing import (
     NAME_MAX,

@@ -11,12 +11,12 @@ import requests
 from tests.service_support import ManualClock, sim_services
 from tests.test_api import ADMIN, make_app
 from token_discovery import events
-from token_discovery.budget import Budget
-from token_discovery.changes import HISTORY_LIMIT, describe_changes, with_history
-from token_discovery.factory import services_of
-from token_discovery.guard import CallGate
-from token_discovery.rescoring import rescore_stored
+from token_discovery.analysis.changes import HISTORY_LIMIT, describe_changes, with_history
+from token_discovery.api.app import services_of
+from token_discovery.scan.rescore import rescore_stored
 from token_discovery.simulator import SimulatorServer
+from token_discovery.sources.budget import Budget
+from token_discovery.sources.guard import CallGate
 from token_discovery.store.sqlite import SQLiteStore
 
 

@@ -8,10 +8,10 @@ import requests
 from tests.service_support import ManualClock, sim_config, sim_services
 from tests.test_api import make_app
 from token_discovery import events
-from token_discovery.budget import Budget
-from token_discovery.factory import create_app, services_of
-from token_discovery.guard import CallGate
+from token_discovery.api.app import create_app, services_of
 from token_discovery.simulator import SimulatorServer
+from token_discovery.sources.budget import Budget
+from token_discovery.sources.guard import CallGate
 from token_discovery.store.base import StoreUnavailable
 from token_discovery.store.sqlite import SQLiteStore
 

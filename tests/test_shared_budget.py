@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from token_discovery.budget import Budget, BudgetExhausted, scan_plan
-from token_discovery.shared_budget import redis_bucket_factory
+from token_discovery.sources.budget import Budget, BudgetExhausted, scan_plan
+from token_discovery.sources.shared_budget import redis_bucket_factory
 
 pytestmark = pytest.mark.integration
 URL = "redis://127.0.0.1:6379/11"

@@ -12,15 +12,15 @@ import requests
 
 from token_discovery import events
 from token_discovery.analysis import Policy
-from token_discovery.budget import Budget
 from token_discovery.config import Config
-from token_discovery.coordination import LocalLease, redis_lease
-from token_discovery.guard import CallGate
-from token_discovery.outcome_tracking import OutcomeTracker
-from token_discovery.scanning import Scanner
-from token_discovery.service import ServiceSettings, TokenDiscoveryService, utc_now
+from token_discovery.coordination.lease import LocalLease, redis_lease
+from token_discovery.coordination.service import ServiceSettings, TokenDiscoveryService, utc_now
+from token_discovery.scan.followups import OutcomeTracker
+from token_discovery.scan.pipeline import Scanner
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity, HttpLimits, new_session
 from token_discovery.sources.base import DiscoveryFeed
+from token_discovery.sources.budget import Budget
+from token_discovery.sources.guard import CallGate
 from token_discovery.sources.http import DIRECT, Gate
 from token_discovery.store.base import TokenStore
 from token_discovery.store.sqlite import SQLiteStore
@@ -76,7 +76,7 @@ def build_budget(config: Config) -> Budget:
         "goplus": config.budget_goplus,
     }
     if config.redis_url:
-        from token_discovery.shared_budget import redis_bucket_factory
+        from token_discovery.sources.shared_budget import redis_bucket_factory
 
         return Budget(limits, window=config.budget_window, bucket_factory=redis_bucket_factory(config.redis_url))
     return Budget(limits, window=config.budget_window)

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app
 from token_discovery.analysis import RULES_VERSION
 from token_discovery.api.auth import require_admin
 from token_discovery.api.responses import ok, services
-from token_discovery.monitoring import OUTCOME_HOURS, Monitor
+from token_discovery.monitoring.monitor import OUTCOME_HOURS, Monitor
 
 bp = Blueprint("admin", __name__, url_prefix="/api/admin")
 

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from token_discovery.bootstrap import Services
-from token_discovery.monitoring import OUTCOME_HOURS, Monitor
+from token_discovery.monitoring.monitor import OUTCOME_HOURS, Monitor
 from token_discovery.store.base import StoreUnavailable
 
 bp = Blueprint("metrics", __name__)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from token_discovery.budget import Quote
+from token_discovery.sources.budget import Quote
 
 
 def utc_now() -> datetime:

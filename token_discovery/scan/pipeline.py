@@ -13,14 +13,14 @@ from typing import Any, Protocol
 
 from token_discovery import events
 from token_discovery.analysis import DEFAULT_POLICY, evaluate, gather
-from token_discovery.candles import CandleCache, Pool, always_spare, refresh_candles
-from token_discovery.changes import describe_changes, with_history
-from token_discovery.discovery import discover
-from token_discovery.enrichment import Enrichment, fetch_market, security_batches
+from token_discovery.analysis.changes import describe_changes, with_history
 from token_discovery.models import Discovered, SecurityReport, TokenRecord
-from token_discovery.outcome_tracking import OutcomeTracker, observation
-from token_discovery.recheck import candidate_from_record
 from token_discovery.records import iso, record_json, token_data
+from token_discovery.scan.candles import CandleCache, Pool, always_spare, refresh_candles
+from token_discovery.scan.discovery import discover
+from token_discovery.scan.enrichment import Enrichment, fetch_market, security_batches
+from token_discovery.scan.followups import OutcomeTracker, observation
+from token_discovery.scan.recheck import candidate_from_record
 from token_discovery.sources.base import CandleSource, DiscoveryFeed, MarketSource, SecuritySource
 from token_discovery.store.base import StoreUnavailable, TokenStore
 

@@ -10,9 +10,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from token_discovery.budget import CALL_COSTS, ROUTE_CLASS, Budget, BudgetExhausted
-from token_discovery.monitoring import MinuteSeries
+from token_discovery.monitoring.series import MinuteSeries
 from token_discovery.sources.base import BudgetRefused, RateLimited, SourceUnavailable
+from token_discovery.sources.budget import CALL_COSTS, ROUTE_CLASS, Budget, BudgetExhausted
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -10,15 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from token_discovery import events
-from token_discovery.autodiscovery import AutoDiscovery
-from token_discovery.budget import Budget, scan_plan
-from token_discovery.coordination import LocalLease, ScanLease
-from token_discovery.guard import CallGate, ledger_difference
-from token_discovery.outcomes import summarize
+from token_discovery.analysis.outcomes import summarize
+from token_discovery.coordination.lease import LocalLease, ScanLease
+from token_discovery.coordination.schedule import AutoDiscovery
+from token_discovery.coordination.settings import ScanRefused, ServiceSettings, utc_now
 from token_discovery.records import iso, record_json
-from token_discovery.rescoring import rescore_stored
-from token_discovery.scanning import ScanCancelled, Scanner, ScanState, run_callback
-from token_discovery.service_settings import ScanRefused, ServiceSettings, utc_now
+from token_discovery.scan.pipeline import ScanCancelled, Scanner, ScanState, run_callback
+from token_discovery.scan.rescore import rescore_stored
+from token_discovery.sources.budget import Budget, scan_plan
+from token_discovery.sources.guard import CallGate, ledger_difference
 from token_discovery.store.base import TokenStore
 
 log = logging.getLogger(__name__)

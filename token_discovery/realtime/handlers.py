@@ -10,10 +10,10 @@ from flask import current_app, request, session
 from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room
 
 from token_discovery import events
-from token_discovery.monitoring import Monitor
+from token_discovery.coordination.service import TokenDiscoveryService, utc_now
+from token_discovery.monitoring.monitor import Monitor
+from token_discovery.realtime.limits import SocketEventLimiter
 from token_discovery.records import iso
-from token_discovery.service import TokenDiscoveryService, utc_now
-from token_discovery.socket_limits import SocketEventLimiter
 from token_discovery.store.base import StoreUnavailable
 
 log = logging.getLogger(__name__)

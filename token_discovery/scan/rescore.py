@@ -8,7 +8,7 @@ from typing import Any
 
 from token_discovery import events
 from token_discovery.analysis import DEFAULT_POLICY, RULES_VERSION, Evidence, Policy, evaluate
-from token_discovery.changes import describe_changes, with_history
+from token_discovery.analysis.changes import describe_changes, with_history
 from token_discovery.models import TokenRecord
 from token_discovery.records import assessment_json, iso, record_json
 from token_discovery.store.base import TokenStore

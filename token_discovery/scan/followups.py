@@ -6,8 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from token_discovery.models import Candidate, MarketData, SecurityReport
-from token_discovery.outcomes import (
+from token_discovery.analysis.outcomes import (
     GIVE_UP_AFTER,
     Observation,
     observe,
@@ -15,6 +14,7 @@ from token_discovery.outcomes import (
     summarize,
     update_verdict,
 )
+from token_discovery.models import Candidate, MarketData, SecurityReport
 from token_discovery.store.base import TokenStore
 
 Key = tuple[str, str]

@@ -19,12 +19,12 @@ from token_discovery.api.origins import OriginPolicy
 from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
-from token_discovery.monitoring import Monitor
-from token_discovery.realtime import SocketNotifier, register_handlers
+from token_discovery.monitoring.monitor import Monitor
+from token_discovery.realtime.handlers import SocketNotifier, register_handlers
 from token_discovery.store.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: templates/ and static/ live there
 
 
 def async_mode() -> str:

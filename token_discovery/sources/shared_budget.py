@@ -11,7 +11,7 @@ import logging
 import uuid
 from typing import Any
 
-from token_discovery.budget import RETURN_MARGIN
+from token_discovery.sources.budget import RETURN_MARGIN
 
 log = logging.getLogger(__name__)
 

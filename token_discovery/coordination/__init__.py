@@ -1,0 +1,1 @@
+"""Who scans when: one shared scan for every trigger, the cluster lease, the auto-discovery schedule."""

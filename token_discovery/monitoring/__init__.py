@@ -1,0 +1,1 @@
+"""What the service is doing: per-minute series, vitals, health and the console's snapshot."""

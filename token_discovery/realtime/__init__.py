@@ -1,0 +1,1 @@
+"""Socket.IO: the handlers and rooms, the notifier, per-connection event limits."""

@@ -1,0 +1,1 @@
+"""The pipeline of one scan: discovery, enrichment, candles, analysis, store-then-announce, follow-ups, rescore."""
