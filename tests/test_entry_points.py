@@ -16,6 +16,8 @@ from tests.live_server import ROOT, LiveApp, free_port
 from token_discovery.simulator import SimulatorServer
 
 pytestmark = pytest.mark.integration
+
+
 def test_scanner_once_prints_the_scan_report(simulator: SimulatorServer, tmp_path: Path) -> None:
     env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "t.db"), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "token_discovery_service.py", "--once", "--max-tokens", "4"],
