@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     services = build_services(config)
     try:
         if args.once:
-            report = services.service.trigger_scan(args.max_tokens, args.chain, wait=None)
+            report = services.service.trigger_scan(args.max_tokens, args.chain, wait=None).to_json()
             print(json.dumps(report, indent=2, default=str))
             return 0 if report.get("success") else 1
         stop = threading.Event()

@@ -36,7 +36,7 @@ def run(seconds: float, rate_scale: float) -> tuple[dict, float, int]:
         scans, started = 0, time.monotonic()
         try:
             while time.monotonic() - started < seconds:
-                result = services.service.trigger_scan(max_tokens=100)
+                result = services.service.trigger_scan(max_tokens=100).to_json()
                 if result.get("status") == "refused":
                     time.sleep(min(result["retry_after"], 0.25))  # the budget says when to come back
                 else:

@@ -76,11 +76,11 @@ def run_seed(seed: int) -> tuple[list[Row], list[Row], dict[str, Any]]:
                               clock=lambda: datetime.fromtimestamp(clock.now, UTC))  # fmt: skip
     try:
         start = clock.now
-        services.service.trigger_scan(max_tokens=100)
+        services.service.trigger_scan(max_tokens=100).to_json()
         first = services.store.recent(1000)
         for hours in FOLLOW_UP_HOURS:
             clock.now = start + hours * 3600
-            services.service.trigger_scan(max_tokens=1)
+            services.service.trigger_scan(max_tokens=1).to_json()
         documents = services.store.outcomes_for((r.chain, r.address) for r in first)
         rows, naive = [], []
         for record in first:

@@ -47,7 +47,7 @@ EXPECTED = {
 def test_simulated_kinds_get_the_verdicts_they_deserve(simulator: SimulatorServer) -> None:
     services, _ = sim_services(simulator, GOPLUS_BATCH_SIZE="30")
     try:
-        services.service.trigger_scan(max_tokens=100)
+        services.service.trigger_scan(max_tokens=100).to_json()
         records = services.store.recent(200)
     finally:
         services.close()
@@ -78,7 +78,7 @@ def test_simulated_kinds_get_the_verdicts_they_deserve(simulator: SimulatorServe
 def test_older_tokens_are_judged_in_market_mode_on_candles(simulator: SimulatorServer) -> None:
     services, _ = sim_services(simulator, GOPLUS_BATCH_SIZE="30")
     try:
-        services.service.trigger_scan(max_tokens=100)
+        services.service.trigger_scan(max_tokens=100).to_json()
         records = services.store.recent(200)
     finally:
         services.close()
@@ -100,7 +100,7 @@ def test_every_market_mode_token_gets_rsi_and_macd_within_a_few_scans() -> None:
     try:
         for _ in range(4):
             clock.now += 61  # a minute later: every budget is whole again
-            last = services.service.trigger_scan(max_tokens=100)
+            last = services.service.trigger_scan(max_tokens=100).to_json()
             assert last["success"]
         records = [r for r in services.store.recent(200) if r.scanned_at.isoformat() >= last["started_at"]]
         stats = requests.get(f"{simulator.url}/_sim/stats", timeout=5).json()

@@ -179,7 +179,7 @@ def test_socket_join_replays_what_the_client_missed_then_streams(app: Flask) -> 
     names = [event["name"] for event in received]
     assert names == ["new_token", "new_token", "new_token", "joined_discovery"]
     assert [event["args"][0]["seq"] for event in received[:3]] == [3, 4, 5]
-    services_of(app).service.trigger_scan(max_tokens=7)
+    services_of(app).service.trigger_scan(max_tokens=7).to_json()
     streamed = [e["args"][0]["seq"] for e in socket.get_received() if e["name"] == "new_token"]
     assert streamed == list(range(6, 13))  # the 5 known tokens are skipped, 7 new ones stream in order
 

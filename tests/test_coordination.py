@@ -67,7 +67,7 @@ def test_a_dead_redis_never_breaks_a_trigger(simulator) -> None:
 
     services, _ = sim_services(simulator, lease=redis_lease("redis://127.0.0.1:1/0"))  # as built from REDIS_URL
     try:
-        result = services.service.trigger_scan(max_tokens=3)
+        result = services.service.trigger_scan(max_tokens=3).to_json()
         assert result["success"] and result["tokens_stored"] == 3
     finally:
         services.close()

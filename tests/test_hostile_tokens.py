@@ -28,7 +28,7 @@ def test_hostile_tokens_are_stored_cleaned_and_never_abort_the_scan(simulator: S
                              headers={"Content-Type": "application/json"}).json()  # fmt: skip
     services, _ = sim_services(simulator)
     try:
-        result = services.service.trigger_scan(max_tokens=10)
+        result = services.service.trigger_scan(max_tokens=10).to_json()
         assert result["success"]
         stored = {(r.chain, r.address): r for r in services.store.recent(50)}
         for token in injected:

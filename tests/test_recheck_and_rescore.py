@@ -56,14 +56,14 @@ def test_incomplete_tokens_are_rechecked_and_the_update_announced(simulator: Sim
     try:
         for route in ("goplus.token_security", "goplus.solana_token_security"):
             requests.post(f"{simulator.url}/_sim/faults", json={"route": route, "mode": "4029"}, timeout=5)
-        first = services.service.trigger_scan(max_tokens=6)
+        first = services.service.trigger_scan(max_tokens=6).to_json()
         assert first["tokens_stored"] == 6
         assert {r.risk_level for r in services.store.recent(10)} <= {"unknown", "risky"}
         pending = [(r.chain, r.address) for r in services.store.incomplete(10)]
         assert len(pending) == 6
         requests.delete(f"{simulator.url}/_sim/faults", timeout=5)
         clock.now += 200  # past GoPlus's 60 s default cooldown (its 4029 has no Retry-After), and refilled
-        services.service.trigger_scan(max_tokens=6 + 6)  # six new tokens, and room for the six to re-check
+        services.service.trigger_scan(max_tokens=6 + 6).to_json()  # six new tokens, and room for the six to re-check
         assert services.store.incomplete(10) == []
         updated = {(u["token_chain"], u["token_address"]): u for u in notifier.named(events.TOKEN_UPDATED)}
         for key in pending:

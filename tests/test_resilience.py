@@ -32,7 +32,7 @@ def test_a_429_storm_silences_the_route_until_retry_after_then_one_probe(simulat
     services, _ = sim_services(simulator, gate=gate, DISCOVERY_MIN_INTERVAL="0", ANALYSIS_CACHE_TTL="0")
     try:
         fault(simulator, route="dexscreener.tokens", mode="429", retry_after=30)
-        first = services.service.trigger_scan(max_tokens=20)
+        first = services.service.trigger_scan(max_tokens=20).to_json()
         assert calls(simulator)["dexscreener.tokens"] == 1  # the storm's first answer stopped the route
         assert any("429" in error for error in first["errors"])
         for record in services.store.recent(50):  # no DexScreener: safe only on liquidity another source measured
@@ -42,12 +42,12 @@ def test_a_429_storm_silences_the_route_until_retry_after_then_one_probe(simulat
             if evidence["liquidity_usd"] is None:
                 assert record.risk_level != "safe"
         clock.now += 29
-        services.service.trigger_scan(max_tokens=20)
+        services.service.trigger_scan(max_tokens=20).to_json()
         assert calls(simulator)["dexscreener.tokens"] == 1  # still cooling down: not one call
         clock.now += 2
-        services.service.trigger_scan(max_tokens=20)
+        services.service.trigger_scan(max_tokens=20).to_json()
         assert calls(simulator)["dexscreener.tokens"] == 2  # one probe, answered 429 again
-        stats = services.service.get_stats()["upstream"]
+        stats = services.service.get_stats().to_json()["upstream"]
         assert stats["rate_limited"]["dexscreener.tokens"] == 2
     finally:
         services.close()
@@ -58,7 +58,7 @@ def test_goplus_4029_inside_a_200_marks_tokens_pending_and_stops_goplus(simulato
     try:
         fault(simulator, route="goplus.token_security", mode="4029")
         fault(simulator, route="goplus.solana_token_security", mode="4029")
-        result = services.service.trigger_scan(max_tokens=30)
+        result = services.service.trigger_scan(max_tokens=30).to_json()
         goplus_calls = calls(simulator)["goplus.token_security"] + calls(simulator)["goplus.solana_token_security"]
         assert goplus_calls == 1  # the first 4029 emptied the GoPlus bucket: later batches were never sent
         records = services.store.recent(50)
@@ -87,12 +87,12 @@ def test_a_store_failing_mid_scan_announces_nothing_unstored_and_recovers(simula
     store = FlakyStore(fail_after=3)
     services, notifier = sim_services(simulator, store=store, DISCOVERY_MIN_INTERVAL="0")
     try:
-        failed = services.service.trigger_scan(max_tokens=10)
+        failed = services.service.trigger_scan(max_tokens=10).to_json()
         assert not failed["success"] and "database went away" in failed["error"]
         announced = [p["seq"] for p in notifier.named(events.NEW_TOKEN)]
         assert announced == [r.seq for r in reversed(store.recent(50))] == [1, 2, 3]
         store.down = False
-        recovered = services.service.trigger_scan(max_tokens=10)
+        recovered = services.service.trigger_scan(max_tokens=10).to_json()
         assert recovered["success"] and recovered["tokens_new"] == 10 and store.count() == 13
     finally:
         services.close()
@@ -127,10 +127,10 @@ def test_budget_settings_reach_the_running_service(simulator: SimulatorServer) -
 def test_the_ledger_counts_what_every_user_alone_would_have_cost(simulator: SimulatorServer) -> None:
     services, _ = sim_services(simulator)
     try:
-        first = services.service.trigger_scan(max_tokens=10)
+        first = services.service.trigger_scan(max_tokens=10).to_json()
         for _ in range(4):
-            assert services.service.trigger_scan(max_tokens=10)["cached"]
-        upstream = services.service.get_stats()["upstream"]
+            assert services.service.trigger_scan(max_tokens=10).to_json()["cached"]
+        upstream = services.service.get_stats().to_json()["upstream"]
         assert upstream["total_calls"] == first["upstream_calls"]
         assert upstream["triggers_served"] == 5
         assert upstream["calls_if_each_user_scanned"] == 5 * first["upstream_calls"]
@@ -143,7 +143,7 @@ def test_a_garbage_feed_is_a_bad_payload_not_retried_and_the_scan_goes_on(simula
     services, _ = sim_services(simulator)
     try:
         fault(simulator, route="geckoterminal.new_pools", mode="garbage")
-        result = services.service.trigger_scan(max_tokens=5)
+        result = services.service.trigger_scan(max_tokens=5).to_json()
         assert result["success"] and result["tokens_stored"] == 5
         assert any("not JSON" in error for error in result["errors"])
         assert calls(simulator)["geckoterminal.new_pools"] == 1
@@ -160,7 +160,7 @@ def test_an_open_breaker_shows_in_admin_health(simulator: SimulatorServer) -> No
         fault(simulator, route="geckoterminal.ohlcv", mode="500")  # GeckoTerminal is down as a whole
         client = app.test_client()
         client.post("/api/discovery/trigger", json={"max_tokens": 3})
-        services_of(app).service.trigger_scan(max_tokens=4)  # another failed feed: five failures in all
+        services_of(app).service.trigger_scan(max_tokens=4).to_json()  # another failed feed: five failures in all
         health = client.get("/api/admin/health", headers=ADMIN).get_json()["health"]
         assert health["upstream"]["breakers"]["geckoterminal"] == "open"
         assert health["status"] == "degraded"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,7 +137,7 @@ def build_services(config: Config, **overrides: Any) -> Services:
     sources = overrides.get("sources") or build_sources(config, gate)
     notifier = overrides.get("notifier") or events.SilentNotifier()
     clock = overrides.get("clock") or utc_now
-    scanner = Scanner(sources, store, notifier, clock, config.analysis_cache_ttl, threading.Lock())
+    scanner = Scanner(sources, store, notifier, clock, config.analysis_cache_ttl)
     scanner.policy = Policy(liquidity_floor_usd=config.liquidity_floor_usd)
     scanner.candle_budget_spare = candle_spare(gate, config.budget_geckoterminal)
     scanner.outcomes = OutcomeTracker(store, clock)
@@ -151,5 +150,6 @@ def build_services(config: Config, **overrides: Any) -> Services:
         goplus_batch=config.goplus_batch_size,
     )
     lease = overrides.get("lease") or (redis_lease(config.redis_url) if config.redis_url else LocalLease())
-    service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease, gate=gate)
+    service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease, gate=gate,
+                                    executor=overrides.get("executor"))  # fmt: skip
     return Services(config, store, sources, notifier, service, gate)

@@ -19,7 +19,7 @@ Answer = tuple[Response, int]
 def stats() -> Answer:
     """Vitals (timestamp, uptime, tokens a minute, clients), service stats, status and the latest scans."""
     service = services().service
-    return ok(**monitor().vitals(), stats=service.get_stats(), status=service.get_status(),
+    return ok(**monitor().vitals(), stats=service.get_stats().to_json(), status=service.get_status().to_json(),
               scans=service.recent_scans(20), rules_version=RULES_VERSION,
               outcomes=service.outcomes(OUTCOME_HOURS))  # fmt: skip
 

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 
 from token_discovery.api.auth import require_admin
 from token_discovery.api.responses import chain, fail, integer, json_body, ok, services
+from token_discovery.coordination.reports import Refused, Running
 from token_discovery.records import record_json
 
 bp = Blueprint("discovery", __name__, url_prefix="/api/discovery")
@@ -22,12 +23,13 @@ def trigger() -> Answer:
     max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100)
     wanted_chain = chain(body.get("chain"))
     app = services()
-    result = app.service.trigger_scan(max_tokens, wanted_chain, wait=app.config.trigger_wait)
-    if result.get("status") == "refused":
+    outcome = app.service.trigger_scan(max_tokens, wanted_chain, wait=app.config.trigger_wait)
+    result = outcome.to_json()
+    if isinstance(outcome, Refused):
         return refused(result)
-    if result.get("status") == "running":
+    if isinstance(outcome, Running):
         return ok(202, **{k: v for k, v in result.items() if k != "success"})
-    if not result.get("success"):
+    if not outcome.report.success:
         return fail(502, result.get("error") or "scan failed", scan_id=result.get("scan_id"))
     return ok(200, **{k: v for k, v in result.items() if k != "success"})
 
@@ -51,13 +53,13 @@ def scan() -> Answer:
 @bp.get("/status")
 def status() -> Answer:
     """The service status."""
-    return ok(status=services().service.get_status())
+    return ok(status=services().service.get_status().to_json())
 
 
 @bp.get("/stats")
 def stats() -> Answer:
     """Counts over scans and stored tokens."""
-    return ok(stats=services().service.get_stats())
+    return ok(stats=services().service.get_stats().to_json())
 
 
 @bp.get("/recent")
@@ -86,7 +88,7 @@ def auto_start() -> Answer:
     max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100)
     service = services().service
     started = service.start_auto_discovery(interval, max_tokens)
-    return ok(started=started, status=service.get_status())
+    return ok(started=started, status=service.get_status().to_json())
 
 
 @bp.post("/auto/stop")
@@ -95,4 +97,4 @@ def auto_stop() -> Answer:
     """Stop the periodic shared scan."""
     service = services().service
     stopped = service.stop_auto_discovery()
-    return ok(stopped=stopped, status=service.get_status())
+    return ok(stopped=stopped, status=service.get_status().to_json())

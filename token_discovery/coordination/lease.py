@@ -20,13 +20,25 @@ local current = redis.call('GET', KEYS[1])
 if current and cjson.decode(current)['scan_id'] == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# Extend the lease only if it is still ours.
+_RENEW_SCRIPT = """
+local current = redis.call('GET', KEYS[1])
+if current and cjson.decode(current)['scan_id'] == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 
 
 class ScanLease(Protocol):
     """Who may run the scan now, and where the others find its result."""
 
+    shared: bool  # True when other processes compete for it (a granted lease then means "only us")
+
     def try_acquire(self, scan_id: str, params: dict[str, Any], ttl: float) -> str | None:
         """Take the lease; None when taken, else the scan_id of the scan that holds it."""
+        ...
+
+    def renew(self, scan_id: str, ttl: float) -> bool:
+        """Keep our lease for `ttl` more seconds; False when it is no longer ours."""
         ...
 
     def release(self, scan_id: str, summary: dict[str, Any]) -> None:
@@ -44,6 +56,12 @@ class ScanLease(Protocol):
 
 class LocalLease:
     """A single process: the in-process lock is all the coordination there is."""
+
+    shared = False
+
+    def renew(self, scan_id: str, ttl: float) -> bool:
+        """Always ours."""
+        return True
 
     def try_acquire(self, scan_id: str, params: dict[str, Any], ttl: float) -> str | None:
         """Always granted."""
@@ -64,10 +82,17 @@ class LocalLease:
 class RedisLease:
     """The scan lease in Redis: SET NX with the scan deadline as expiry; results by key and pub/sub."""
 
+    shared = True
+
     def __init__(self, client: Any, clock: Any = time.time) -> None:
         self._redis = client
         self._clock = clock
         self._release = client.register_script(_RELEASE_SCRIPT)
+        self._renew = client.register_script(_RENEW_SCRIPT)
+
+    def renew(self, scan_id: str, ttl: float) -> bool:
+        """Extend our lease; False when it expired and someone else holds it."""
+        return bool(self._renew(keys=[LEASE_KEY], args=[scan_id, max(1, int(ttl * 1000))]))
 
     def try_acquire(self, scan_id: str, params: dict[str, Any], ttl: float) -> str | None:
         """Take the lease, or name the scan that holds it."""

@@ -1,32 +1,14 @@
-"""The service's settings, its clock, and the refusal of a scan the budget cannot pay for."""
+"""The service's settings and its clock."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from token_discovery.sources.budget import Quote
 
 
 def utc_now() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(UTC)
-
-
-class ScanRefused(Exception):
-    """The upstream budget cannot pay for a new scan now."""
-
-    def __init__(self, quote: Quote) -> None:
-        super().__init__("upstream budget cannot pay for this scan now")
-        self.quote = quote
-
-    def answer(self) -> dict[str, Any]:
-        """The refusal as a trigger answer."""
-        quote = self.quote
-        return {"success": False, "status": "refused", "error": str(self), "balance": round(quote.balance, 2),
-                "required": quote.required, "deficit": round(quote.deficit, 2),
-                "retry_after": round(quote.retry_after, 2), "route_class": quote.route_class}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,3 +21,4 @@ class ServiceSettings:
     scan_deadline: float = 120.0
     capacity: int = 200
     goplus_batch: int = 20
+    lease_ttl: float = 30.0  # the cluster lease's expiry; renewed every third of it while the scan runs

@@ -65,8 +65,8 @@ class Monitor:
         service = self._services.service
         return {
             **self.vitals(),
-            "status": service.get_status(),
-            "stats": service.get_stats(),
+            "status": service.get_status().to_json(),
+            "stats": service.get_stats().to_json(),
             "budget": self.budget(),
             "tokens_history": self.tokens.series(["tokens"]),
             "health": self.health(),

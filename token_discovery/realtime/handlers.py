@@ -103,7 +103,7 @@ def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, monito
         if over_limit():
             return
         try:
-            emit(events.DISCOVERY_STATUS, service.get_status())
+            emit(events.DISCOVERY_STATUS, service.get_status().to_json())
         except StoreUnavailable:
             emit(events.ERROR, {"error": "database unavailable"})
 

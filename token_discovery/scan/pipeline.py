@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import logging
-import threading
-import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
 
 from token_discovery import events
 from token_discovery.analysis import DEFAULT_POLICY, evaluate, gather
-from token_discovery.analysis.changes import describe_changes, with_history
-from token_discovery.models import Discovered, SecurityReport, TokenRecord
-from token_discovery.records import iso, record_json, token_data
+from token_discovery.models import Discovered, SecurityReport
+from token_discovery.records import iso, token_data
 from token_discovery.scan.candles import CandleCache, Pool, always_spare, refresh_candles
 from token_discovery.scan.discovery import discover
 from token_discovery.scan.enrichment import Enrichment, fetch_market, security_batches
 from token_discovery.scan.followups import OutcomeTracker, observation
+from token_discovery.scan.publisher import Publisher
 from token_discovery.scan.recheck import candidate_from_record
-from token_discovery.sources.base import CandleSource, DiscoveryFeed, MarketSource, SecuritySource
+from token_discovery.scan.state import ScanCancelled, ScanSources, ScanState, ScanTally
 from token_discovery.store.base import StoreUnavailable, TokenStore
 
 log = logging.getLogger(__name__)
@@ -30,91 +26,6 @@ Key = tuple[str, str]
 MARKET_MODE_AGE = timedelta(hours=2)
 # GeckoTerminal allows 30 calls a minute, shared with new-pool discovery; the rest is refreshed next scan.
 CANDLE_FETCHES_PER_SCAN = 16
-
-
-class ScanCancelled(Exception):
-    """The scan passed its deadline and was abandoned."""
-
-
-class ScanSources(Protocol):
-    """The upstream clients a scan needs."""
-
-    @property
-    def market(self) -> MarketSource:
-        """Market data by token address."""
-        ...
-
-    @property
-    def security(self) -> SecuritySource:
-        """Contract security by token address."""
-        ...
-
-    @property
-    def candles(self) -> CandleSource:
-        """Price candles by pool."""
-        ...
-
-    def feeds(self, chain: str | None) -> Sequence[DiscoveryFeed]:
-        """The discovery feeds, narrowed to a chain where the upstream allows it."""
-        ...
-
-
-@dataclass
-class ScanState:
-    """A scan as everyone sees it: parameters, progress, outcome; shared by every trigger that joins it."""
-
-    max_tokens: int
-    chain: str | None
-    started_at: datetime
-    started_monotonic: float
-    scan_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    status: str = "running"
-    stage: str = "discovering"
-    done: int = 0
-    total: int = 0
-    finished_at: datetime | None = None
-    finished_monotonic: float | None = None
-    result: dict[str, Any] | None = None
-    error: str | None = None
-    finished: threading.Event = field(default_factory=threading.Event)
-    cancelled: threading.Event = field(default_factory=threading.Event)
-    remote: bool = False  # run by another process of the cluster; this one only waits for its result
-
-    @property
-    def params(self) -> tuple[int, str | None]:
-        """What makes two scans interchangeable."""
-        return (self.max_tokens, self.chain)
-
-    def summary(self, result: dict[str, Any] | None) -> dict[str, Any]:
-        """The scan report kept in history and returned to triggers."""
-        return {
-            "success": self.error is None,
-            "scan_id": self.scan_id,
-            "status": self.status,
-            "error": self.error,
-            "max_tokens": self.max_tokens,
-            "chain": self.chain,
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "scan_timestamp": iso(self.finished_at),
-            "duration_seconds": round((self.finished_monotonic or 0.0) - self.started_monotonic, 3),
-            **({"tokens_found": 0, "tokens_stored": 0, "upstream_calls": None, "errors": []} | (result or {})),
-        }
-
-    def snapshot(self) -> dict[str, Any]:
-        """The state for GET /api/discovery/scan."""
-        return {
-            "status": self.status,
-            "scan_id": self.scan_id,
-            "stage": self.stage,
-            "progress": {"done": self.done, "total": self.total},
-            "max_tokens": self.max_tokens,
-            "chain": self.chain,
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "error": self.error,
-            "result": self.result,
-        }
 
 
 class Scanner:
@@ -127,19 +38,18 @@ class Scanner:
         notifier: events.Notifier,
         clock: Callable[[], datetime],
         analysis_ttl: float,
-        publish_lock: threading.Lock,
     ) -> None:
         self._sources, self._store, self._notifier = sources, store, notifier
-        self._clock, self._ttl, self.publish_lock = clock, timedelta(seconds=analysis_ttl), publish_lock
-        self.new_token_callbacks: list[Callable[[dict[str, Any]], None]] = []
+        self._clock, self._ttl = clock, timedelta(seconds=analysis_ttl)
+        self.publisher = Publisher(store, notifier)
         self.candle_fetches = CANDLE_FETCHES_PER_SCAN
         self.candle_cache = CandleCache()
         self.candle_budget_spare: Callable[[], bool] = always_spare
         self.policy = DEFAULT_POLICY
         self.outcomes: OutcomeTracker | None = None
 
-    def run(self, state: ScanState) -> dict[str, Any]:
-        """Scan once; the result counts what was found, stored and called."""
+    def run(self, state: ScanState) -> ScanTally:
+        """Scan once; the tally counts what was found, stored and called."""
         started = {"scan_id": state.scan_id, "timestamp": iso(state.started_at),
                    "max_tokens": state.max_tokens, "chain": state.chain}  # fmt: skip
         self._notifier.broadcast(events.SCAN_STARTED, started)
@@ -151,16 +61,16 @@ class Scanner:
         chosen, fresh_skipped = self._choose(discovered, state)
         enrichment = Enrichment(calls=len(feeds))
         stored, created = self._enrich_and_store(chosen, state, enrichment)
-        return {
-            "tokens_found": len(discovered),
-            "tokens_analysed": len(chosen),
-            "tokens_stored": stored,
-            "tokens_new": created,
-            "tokens_skipped_recent": fresh_skipped,
-            "items_malformed": enrichment.skipped + sum(o.skipped for o in outcomes),
-            "upstream_calls": enrichment.calls,
-            "errors": feed_errors + [str(error) for error in enrichment.failures],
-        }
+        return ScanTally(
+            tokens_found=len(discovered),
+            tokens_analysed=len(chosen),
+            tokens_stored=stored,
+            tokens_new=created,
+            tokens_skipped_recent=fresh_skipped,
+            items_malformed=enrichment.skipped + sum(o.skipped for o in outcomes),
+            upstream_calls=enrichment.calls,
+            errors=tuple(feed_errors + [str(error) for error in enrichment.failures]),
+        )
 
     def _choose(self, discovered: list[Discovered], state: ScanState) -> tuple[list[Discovered], int]:
         """Keep the chain asked for, drop tokens analysed within the TTL, cap at max_tokens."""
@@ -255,35 +165,15 @@ class Scanner:
     def _store_one(
         self, found: Discovered, into: Enrichment, security: SecurityReport | None, checked: bool
     ) -> tuple[bool, tuple[str, int]]:
-        """Analyse, persist, then announce one token; whether it is new, and its verdict (level, score)."""
+        """Analyse one token, then persist and announce it; whether it is new, and its verdict (level, score)."""
         market = into.market.get(found.key)
         now = self._clock()
         evidence = gather(found.candidate, market, security, into.candles.get(found.key, ()), now)
         verdict = evaluate(evidence, self.policy)
         data = token_data(found, market, security, verdict, evidence)
-        complete = checked and market is not None
-        with self.publish_lock:
-            outcome = self._store.upsert(*found.key, data, verdict.score, verdict.level, complete, now)
-            if outcome.created:
-                payload = record_json(outcome.record)
-                self._notifier.broadcast(events.NEW_TOKEN, payload)
-            elif outcome.previous is not None:
-                self._update(outcome.previous, outcome.record, complete)
-        if outcome.created:
-            for callback in self.new_token_callbacks:
-                run_callback(callback, payload)
-        return outcome.created, (verdict.level, verdict.score)
-
-    def _update(self, previous: TokenRecord, record: TokenRecord, complete: bool) -> None:
-        """Keep the token's history of changes; token_updated when something a trader cares about moved."""
-        changes = describe_changes(previous.data, record.data, previous.risk_level, record.risk_level)
-        merged = with_history(previous.data, record.data, changes, iso(record.scanned_at) or "")
-        if merged is not None:
-            at = record.scanned_at
-            record = self._store.upsert(record.chain, record.address, merged, record.risk_score, record.risk_level,
-                                        complete, at).record  # fmt: skip
-        if changes:
-            self._notifier.broadcast(events.TOKEN_UPDATED, {**record_json(record), "changes": changes})
+        created = self.publisher.publish(found.key, data, verdict.score, verdict.level, checked and market is not None,
+                                         now)  # fmt: skip
+        return created, (verdict.level, verdict.score)
 
     def _progress(self, state: ScanState) -> None:
         """Announce progress."""
@@ -307,11 +197,3 @@ def ride_along(keys: Sequence[Key], extra: Sequence[Key], batch: int) -> list[Ke
             riders.append(key)
             room[key[0]] -= 1
     return riders
-
-
-def run_callback(callback: Callable[[dict[str, Any]], None], payload: dict[str, Any]) -> None:
-    """Run a user callback; its failure never breaks a scan or the service."""
-    try:
-        callback(payload)
-    except Exception:
-        log.exception("a callback failed")

@@ -32,6 +32,10 @@ class BudgetRefused(RateLimited):
     """Our own budget could not pay for the call, so it was never sent."""
 
 
+class CallCancelled(SourceError):
+    """The scan this call belongs to was abandoned, so the call was not sent."""
+
+
 class BadPayload(SourceError):
     """The upstream answered, but not with the JSON shape it documents, or too much of it."""
 

@@ -7,15 +7,30 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from token_discovery.monitoring.series import MinuteSeries
-from token_discovery.sources.base import BudgetRefused, RateLimited, SourceUnavailable
+from token_discovery.sources.base import BudgetRefused, CallCancelled, RateLimited, SourceUnavailable
 from token_discovery.sources.budget import CALL_COSTS, ROUTE_CLASS, Budget, BudgetExhausted
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# The abandon signal of the scan the current thread works for: once set, its calls are refused unsent.
+_CANCEL: ContextVar[threading.Event | None] = ContextVar("scan_cancel", default=None)
+
+
+@contextmanager
+def cancel_scope(cancelled: threading.Event) -> Iterator[None]:
+    """Inside, every call through a gate is refused without being sent once `cancelled` is set."""
+    token = _CANCEL.set(cancelled)
+    try:
+        yield
+    finally:
+        _CANCEL.reset(token)
+
 
 MAX_RETRIES = 2
 REMAINING_HEADER = "X-RateLimit-Remaining"
@@ -130,7 +145,11 @@ class CallGate:
         raise AssertionError("unreachable")
 
     def _once(self, route: str, send: Callable[[], T]) -> T:
-        """One attempt: refused without sending when the breaker is open or the budget is short."""
+        """One attempt: refused without sending when the scan was abandoned, the breaker is open or the budget short."""
+        cancelled = _CANCEL.get()
+        if cancelled is not None and cancelled.is_set():
+            self.ledger.add("refused", route)
+            raise CallCancelled(route, "the scan was abandoned: call not sent")
         breaker = self.breaker(route)
         if not breaker.allow():
             self.ledger.add("refused", route)
