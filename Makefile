@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo run test lint format system-deps simulator bench clean
+.PHONY: demo run test test-fast lint format system-deps simulator bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ lint: $(VENV)/.dev-installed
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache
+
+test-fast: $(VENV)/.dev-installed ## the unit layer only: pure code on fakes, no server, under 15 s
+	$(PY) -m pytest -q tests/unit
 
 format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .

@@ -26,14 +26,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.integration.test_real_corpus import CASES, NOW, Clients, read_case  # noqa: E402
 from tests.recorded_upstream import recorded_upstream  # noqa: E402
 from tests.service_support import ManualClock, sim_config  # noqa: E402
 from tests.support import FAST_LIMITS  # noqa: E402
-from tests.test_real_corpus import CASES, NOW, Clients, read_case  # noqa: E402
 from token_discovery.analysis import assess, gather  # noqa: E402
 from token_discovery.bootstrap import build_services  # noqa: E402
 from token_discovery.simulator import SimulatorApp, SimulatorServer  # noqa: E402
-from token_discovery.simulator.universe import SimToken  # noqa: E402
+from token_discovery.simulator.token import SimToken  # noqa: E402
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity  # noqa: E402
 from token_discovery.sources.budget import Budget  # noqa: E402
 from token_discovery.sources.guard import CallGate  # noqa: E402

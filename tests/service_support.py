@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
+
+from token_discovery.api.app import create_app
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
 from token_discovery.events import RecordingNotifier
@@ -47,3 +50,12 @@ def sim_services(
 def calls_of_one_scan(stats: dict[str, Any]) -> int:
     """Sanity bound: a scan of at most 20 tokens on 4 chains costs 3 feed calls plus at most 8 batch calls."""
     return stats["total_calls"]
+
+
+ADMIN = {"Authorization": "Bearer s3cret-admin"}
+
+
+def make_app(simulator: SimulatorServer, **env: str) -> Flask:
+    """The web app on the simulator, with an in-memory store and an admin token."""
+    config = sim_config(simulator, ADMIN_TOKEN="s3cret-admin", **env)
+    return create_app(config, store=SQLiteStore(":memory:", config.discovery_db_capacity), async_mode="threading")

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from token_discovery.analysis.evidence import Evidence
-from token_discovery.models import Assessment, Discovered, Link, MarketData, SecurityReport, TokenRecord
+from token_discovery.analysis.verdict import Assessment
+from token_discovery.models import Discovered, Link, MarketData, SecurityReport, TokenRecord
 from token_discovery.sources.chains import token_pages
 
 SECURITY_KEEP = (

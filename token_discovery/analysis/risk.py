@@ -8,7 +8,8 @@ from datetime import datetime
 from token_discovery.analysis.evidence import Evidence, gather
 from token_discovery.analysis.policy import DEFAULT_POLICY, Policy
 from token_discovery.analysis.rules import QUIET_POOL_MIN_HOURS, RULES, RULES_VERSION, Rule
-from token_discovery.models import Assessment, Candidate, Candle, MarketData, Reason, SecurityReport
+from token_discovery.analysis.verdict import Assessment, Reason
+from token_discovery.models import Candidate, Candle, MarketData, SecurityReport
 
 FRAUD_MODE_HOURS = 2.0
 RISKY_SCORE = 40

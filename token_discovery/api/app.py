@@ -20,7 +20,7 @@ from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
 from token_discovery.monitoring.monitor import Monitor
-from token_discovery.realtime.handlers import SocketNotifier, register_handlers
+from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.store.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     monitor = Monitor(services)
     app.extensions["token_discovery.monitor"] = monitor
     app.extensions["token_discovery.metrics"] = install_metrics(services, monitor)
-    register_handlers(socketio, services.service, monitor)
+    socketio.on_namespace(DiscoveryNamespace(socketio, services.service, monitor))
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(console.bp)

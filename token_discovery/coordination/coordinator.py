@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from token_discovery.coordination.flight import Flight
-from token_discovery.coordination.lease import ScanLease
+from token_discovery.coordination.lease import LeaseUnavailable, ScanLease, recent_cluster_result
 from token_discovery.coordination.reports import Finished, Refused, Running, ScanReport, TriggerOutcome
 from token_discovery.coordination.settings import ServiceSettings
 from token_discovery.scan.state import ScanCancelled, ScanState, ScanTally
@@ -19,6 +19,7 @@ from token_discovery.sources.budget import Quote
 
 log = logging.getLogger(__name__)
 
+PUBLISH_WAIT = 1.0  # how long a trigger waits for the publication of an outcome already decided
 Run = Callable[[ScanState], tuple[ScanTally, Mapping[str, Any]]]  # the pipeline, metered: (tally, upstream ledger)
 
 
@@ -30,6 +31,12 @@ class Hooks:
     quote: Callable[[int], Quote]
     publish: Callable[[Flight], None]  # record, hand back the lease, announce, callbacks: after settlement
     total_scans: Callable[[], int]
+
+
+def _log_failure(done: Future[None], flight: Flight) -> None:
+    """Log what a piece of background work for a flight raised."""
+    if (error := done.exception()) is not None:
+        log.error("background work of scan %s failed: %r", flight.scan_id, error)
 
 
 class ScanCoordinator:
@@ -50,8 +57,6 @@ class ScanCoordinator:
         self._current: Flight | None = None
         self._last: Flight | None = None
 
-    # ---- triggering -------------------------------------------------------------------------
-
     def trigger(self, max_tokens: int, chain: str | None, wait: float | None) -> TriggerOutcome:
         """Join, reuse or start the scan; wait up to `wait` seconds (None: until its deadline) for its report."""
         claimed = self._claim(max_tokens, chain)
@@ -62,8 +67,8 @@ class ScanCoordinator:
             return Finished(flight.report, False, True, self._hooks.total_scans())
         limit = self.settings.scan_deadline if wait is None else min(wait, self.settings.scan_deadline)
         report = flight.wait(max(0.0, min(limit, self._deadline_left(flight) + 0.01)))
-        if report is None and self.expire_if_late(flight):
-            report = flight.wait(1.0)  # the abandon publishes on the pool: usually done at once
+        if report is None and (self.expire_if_late(flight) or flight.settling):
+            report = flight.wait(PUBLISH_WAIT)  # its outcome is decided: only its publication is left
         if report is None:
             return Running(flight.scan_id, joined)
         return Finished(report, joined, False, self._hooks.total_scans())
@@ -109,22 +114,17 @@ class ScanCoordinator:
         params = {"max_tokens": state.max_tokens, "chain": state.chain}
         try:
             return self._lease.try_acquire(state.scan_id, params, self.settings.lease_ttl)
-        except Exception:  # Redis down: scan here; the budget still guards every upstream call
+        except LeaseUnavailable:  # Redis down: scan here; the budget still guards every upstream call
             log.exception("scan lease unavailable; scanning in this process")
             return None
 
     def _cluster_result(self, max_tokens: int, chain: str | None) -> Flight | None:
         """The cluster's last successful scan with these parameters, if within DISCOVERY_MIN_INTERVAL."""
-        try:
-            last = self._lease.last()
-        except Exception:
-            log.exception("scan lease unavailable; no cluster result to reuse")
+        params = {"max_tokens": max_tokens, "chain": chain}
+        summary = recent_cluster_result(self._lease, params, self._clock().timestamp() - self.settings.min_interval)
+        if summary is None:
             return None
-        if last is None or last["params"] != {"max_tokens": max_tokens, "chain": chain}:
-            return None
-        if self._clock().timestamp() - float(last["finished_epoch"]) >= self.settings.min_interval:
-            return None
-        report = ScanReport.from_json(last["summary"])
+        report = ScanReport.from_json(summary)
         state = ScanState(max_tokens, chain, self._clock(), self._monotonic(), scan_id=report.scan_id, remote=True)
         return Flight.finished(state, report, self._monotonic())
 
@@ -134,16 +134,18 @@ class ScanCoordinator:
             return False
         return self._monotonic() - (last.settled_monotonic or 0.0) < self.settings.min_interval
 
-    # ---- running ----------------------------------------------------------------------------
-
     def _start(self, flight: Flight) -> None:
         """Run the flight on the pool; a scan of ours keeps its cluster lease alive while it runs."""
         if flight.state.remote:
-            self._executor.submit(self._follow, flight)
+            self._submit(self._follow, flight)
             return
-        self._executor.submit(self._run, flight)
+        self._submit(self._run, flight)
         if self._lease.shared:
-            self._executor.submit(self._renew, flight)
+            self._submit(self._renew, flight)
+
+    def _submit(self, work: Callable[[Flight], None], flight: Flight) -> None:
+        """Run work for a flight on the pool; anything it raises is logged, never lost."""
+        self._executor.submit(work, flight).add_done_callback(lambda done: _log_failure(done, flight))
 
     def _run(self, flight: Flight) -> None:
         """Run the pipeline and settle the flight with its report (unless its deadline settled it first)."""
@@ -161,7 +163,7 @@ class ScanCoordinator:
         """Wait for the scan another process runs, and settle with its report."""
         try:
             summary = self._lease.wait_for(flight.scan_id, self.settings.scan_deadline)
-        except Exception as exc:
+        except LeaseUnavailable as exc:
             log.exception("lost track of scan %s run by another process", flight.scan_id)
             summary = {"success": False, "error": f"coordination failed: {exc.__class__.__name__}"}
         summary = summary or {"success": False, "error": "the scan running in another process did not report"}
@@ -177,7 +179,7 @@ class ScanCoordinator:
                 if not self._lease.renew(flight.scan_id, self.settings.lease_ttl):
                     log.error("scan %s lost its cluster lease", flight.scan_id)
                     return
-            except Exception:
+            except LeaseUnavailable:
                 log.exception("could not renew the lease of scan %s", flight.scan_id)
 
     def _settle(self, flight: Flight, report: ScanReport, background: bool = False) -> bool:
@@ -187,7 +189,7 @@ class ScanCoordinator:
         with self._lock:
             self._last = flight
         if background:
-            self._executor.submit(self._publish, flight)
+            self._submit(self._publish, flight)
         else:
             self._publish(flight)
         return True
@@ -207,8 +209,6 @@ class ScanCoordinator:
         duration = round(self._monotonic() - state.started_monotonic, 3)
         return ScanReport(state.scan_id, status, error, state.max_tokens, state.chain, state.started_at,
                           self._clock(), duration, tally or ScanTally(), upstream)  # fmt: skip
-
-    # ---- deadlines and shutdown -------------------------------------------------------------
 
     def _deadline_left(self, flight: Flight) -> float:
         """Seconds until the flight's deadline."""
@@ -239,8 +239,7 @@ class ScanCoordinator:
 
     def last(self) -> Flight | None:
         """The last settled flight."""
-        with self._lock:
-            return self._last
+        return self._last  # one reference read: atomic
 
     def shutdown(self) -> None:
         """Abandon a running flight (published before returning)."""

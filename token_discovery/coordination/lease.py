@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+import redis
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEASE_KEY = "td:scan:lease"
 LAST_KEY = "td:scan:last"
@@ -26,6 +31,23 @@ local current = redis.call('GET', KEYS[1])
 if current and cjson.decode(current)['scan_id'] == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
+
+
+class LeaseUnavailable(Exception):
+    """The cluster's coordination cannot be reached; the caller scans here or gives up waiting."""
+
+
+def _redis_guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn a Redis failure of a lease operation into LeaseUnavailable."""
+
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except redis.RedisError as error:
+            raise LeaseUnavailable(str(error)) from error
+
+    return guarded
 
 
 class ScanLease(Protocol):
@@ -90,10 +112,12 @@ class RedisLease:
         self._release = client.register_script(_RELEASE_SCRIPT)
         self._renew = client.register_script(_RENEW_SCRIPT)
 
+    @_redis_guarded
     def renew(self, scan_id: str, ttl: float) -> bool:
         """Extend our lease; False when it expired and someone else holds it."""
         return bool(self._renew(keys=[LEASE_KEY], args=[scan_id, max(1, int(ttl * 1000))]))
 
+    @_redis_guarded
     def try_acquire(self, scan_id: str, params: dict[str, Any], ttl: float) -> str | None:
         """Take the lease, or name the scan that holds it."""
         value = json.dumps({"scan_id": scan_id, **params})
@@ -105,6 +129,7 @@ class RedisLease:
                 return str(json.loads(holder)["scan_id"])
         return None if self._redis.set(LEASE_KEY, value, nx=True, px=max(1, int(ttl * 1000))) else "unknown"
 
+    @_redis_guarded
     def release(self, scan_id: str, summary: dict[str, Any]) -> None:
         """Store the result, remember a successful scan as the cluster's last, wake the waiters, free the lease."""
         payload = json.dumps(summary, default=str)
@@ -128,6 +153,7 @@ class RedisLease:
         raw = self._redis.get(LEASE_KEY)
         return raw is not None and json.loads(raw)["scan_id"] == scan_id
 
+    @_redis_guarded
     def wait_for(self, scan_id: str, timeout: float) -> dict[str, Any] | None:
         """Subscribe first, then look, then wait for the announcement; give up if the holder vanished."""
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
@@ -143,14 +169,25 @@ class RedisLease:
         finally:
             pubsub.close()
 
+    @_redis_guarded
     def last(self) -> dict[str, Any] | None:
         """The cluster's last successful scan."""
         raw = self._redis.get(LAST_KEY)
         return None if raw is None else json.loads(raw)
 
 
+def recent_cluster_result(lease: ScanLease, params: dict[str, Any], since_epoch: float) -> dict[str, Any] | None:
+    """The summary of the cluster's last successful scan with these parameters, if it finished after a moment."""
+    try:
+        last = lease.last()
+    except LeaseUnavailable:
+        log.exception("scan lease unavailable; no cluster result to reuse")
+        return None
+    if last is None or last["params"] != params or float(last["finished_epoch"]) <= since_epoch:
+        return None
+    return dict(last["summary"])
+
+
 def redis_lease(url: str) -> RedisLease:
     """A lease over a Redis server with short socket timeouts."""
-    import redis
-
     return RedisLease(redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2))

@@ -13,7 +13,7 @@ from token_discovery import events
 from token_discovery.analysis.outcomes import summarize
 from token_discovery.coordination.coordinator import Hooks, ScanCoordinator
 from token_discovery.coordination.flight import Flight
-from token_discovery.coordination.lease import LocalLease, ScanLease
+from token_discovery.coordination.lease import LeaseUnavailable, LocalLease, ScanLease
 from token_discovery.coordination.reports import Demand, Finished, ServiceStats, ServiceStatus, TriggerOutcome
 from token_discovery.coordination.schedule import AutoDiscovery
 from token_discovery.coordination.settings import ServiceSettings, utc_now
@@ -96,7 +96,7 @@ class TokenDiscoveryService:
         """Do a publication step; its failure is logged, never raised into the scan's settlement."""
         try:
             action()
-        except Exception:
+        except (StoreUnavailable, LeaseUnavailable):
             log.exception("could not %s", what)
 
     def _total_scans(self) -> int:

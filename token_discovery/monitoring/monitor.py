@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+import redis
 
 from token_discovery.monitoring.series import MinuteSeries
 from token_discovery.sources.budget import PUBLISHED_LIMITS
@@ -27,20 +28,14 @@ class Monitor:
         self._services, self._clock = services, clock
         self.started_at = clock()
         self.tokens = MinuteSeries(clock=clock)
-        self._clients = 0
-        self._lock = threading.Lock()
+        self.count_clients: Callable[[], int] = lambda: 0  # the Socket.IO namespace installs its own count
         self._redis: Any = None
         services.service.on_new_token(lambda record: self.tokens.add("tokens"))
 
     @property
     def connected_clients(self) -> int:
         """Socket.IO connections open on this process."""
-        return self._clients
-
-    def client_connected(self, delta: int) -> None:
-        """A connection opened (+1) or closed (-1)."""
-        with self._lock:
-            self._clients = max(0, self._clients + delta)
+        return self.count_clients()
 
     def uptime_seconds(self) -> float:
         """Seconds since this process started serving."""
@@ -125,10 +120,8 @@ class Monitor:
             return {"configured": False}
         try:
             if self._redis is None:
-                import redis
-
                 self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
             self._redis.ping()
-        except Exception as error:
+        except redis.RedisError as error:
             return {"configured": True, "ok": False, "error": str(error)[:200]}
         return {"configured": True, "ok": True}

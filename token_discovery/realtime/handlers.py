@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 from flask import current_app, request, session
-from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room
+from flask_socketio import Namespace, SocketIO, disconnect, emit, join_room, leave_room
 
 from token_discovery import events
 from token_discovery.coordination.service import TokenDiscoveryService, utc_now
@@ -47,63 +47,74 @@ def parse_last_seq(data: Any) -> int | None:
     return value
 
 
-def register_handlers(socketio: SocketIO, service: TokenDiscoveryService, monitor: Monitor) -> None:
-    """Attach the client events of the contract; the monitor follows the connections."""
-    limiter = SocketEventLimiter()
-    admin_feed = AdminFeed(socketio, monitor)
+class DiscoveryNamespace(Namespace):
+    """The default namespace: connections (and their count), the discovery room, status, the admin feed, limits."""
 
-    def over_limit() -> bool:
+    def __init__(self, socketio: SocketIO, service: TokenDiscoveryService, monitor: Monitor) -> None:
+        super().__init__("/")
+        self._service, self._monitor = service, monitor
+        self._limiter = SocketEventLimiter()
+        self._admin_feed = AdminFeed(socketio, monitor)
+        self._lock = threading.Lock()
+        self.connected = 0
+        monitor.count_clients = lambda: self.connected
+
+    def _count(self, delta: int) -> None:
+        """Follow the number of open connections of this process."""
+        with self._lock:
+            self.connected = max(0, self.connected + delta)
+
+    def _over_limit(self) -> bool:
         """Refuse an event past the connection's limit, with an error event."""
-        if limiter.allow(request.sid):  # type: ignore[attr-defined]
+        if self._limiter.allow(request.sid):  # type: ignore[attr-defined]
             return False
         emit(events.ERROR, {"error": "too many events: slow down"})
         return True
 
-    @socketio.on("connect")
-    def on_connect(auth: Any = None) -> None:
-        monitor.client_connected(+1)
+    def on_connect(self, auth: Any = None) -> None:
+        """Greet a new connection."""
+        self._count(+1)
         emit(events.CONNECTED, {"message": "connected to token discovery", "timestamp": iso(utc_now())})
 
-    @socketio.on("disconnect")
-    def on_disconnect(reason: Any = None) -> None:
-        monitor.client_connected(-1)
-        limiter.forget(request.sid)  # type: ignore[attr-defined]
-        admin_feed.leave(request.sid)  # type: ignore[attr-defined]
+    def on_disconnect(self, reason: Any = None) -> None:
+        """Forget a connection."""
+        self._count(-1)
+        self._limiter.forget(request.sid)  # type: ignore[attr-defined]
+        self._admin_feed.leave(request.sid)  # type: ignore[attr-defined]
 
-    @socketio.on(events.JOIN_ADMIN)
-    def on_join_admin(data: Any = None) -> None:
-        if over_limit():
+    def on_join_admin(self, data: Any = None) -> None:
+        """Push the admin snapshot to this socket, when its handshake carried the admin session."""
+        if self._over_limit():
             return
         if not is_admin_socket():
             emit(events.ERROR, {"error": "admin session required: log in at /admin"})
             disconnect()
             return
-        admin_feed.join(request.sid)  # type: ignore[attr-defined]
+        self._admin_feed.join(request.sid)  # type: ignore[attr-defined]
 
-    @socketio.on(events.JOIN_DISCOVERY)
-    def on_join(data: Any = None) -> None:
-        if over_limit():
+    def on_join_discovery(self, data: Any = None) -> None:
+        """Join the room, after replaying what the client missed when it says where it stopped."""
+        if self._over_limit():
             return
         try:
             last_seq = parse_last_seq(data)
         except ValueError as error:
             emit(events.ERROR, {"error": str(error)})
             return
-        sid = request.sid  # type: ignore[attr-defined]
-        replayed = _join(service, sid, last_seq)
+        replayed = _join(self._service, request.sid, last_seq)  # type: ignore[attr-defined]
         emit(events.JOINED_DISCOVERY, {"message": "joined discovery", "timestamp": iso(utc_now()),
                                        "replayed": replayed, "last_seq": last_seq})  # fmt: skip
 
-    @socketio.on(events.LEAVE_DISCOVERY)
-    def on_leave(data: Any = None) -> None:
+    def on_leave_discovery(self, data: Any = None) -> None:
+        """Leave the room."""
         leave_room(events.ROOM)
 
-    @socketio.on(events.REQUEST_STATUS)
-    def on_status(data: Any = None) -> None:
-        if over_limit():
+    def on_request_status(self, data: Any = None) -> None:
+        """Send the service status."""
+        if self._over_limit():
             return
         try:
-            emit(events.DISCOVERY_STATUS, service.get_status().to_json())
+            emit(events.DISCOVERY_STATUS, self._service.get_status().to_json())
         except StoreUnavailable:
             emit(events.ERROR, {"error": "database unavailable"})
 

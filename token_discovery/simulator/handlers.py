@@ -16,7 +16,8 @@ from token_discovery.simulator.market import (
     profile_item,
 )
 from token_discovery.simulator.security import security_entry
-from token_discovery.simulator.universe import QUOTES, SimToken, Universe
+from token_discovery.simulator.token import QUOTES, SimToken
+from token_discovery.simulator.universe import Universe
 
 FEED_SIZE = 30
 POOLS_PER_PAGE = 20

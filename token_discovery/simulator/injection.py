@@ -7,14 +7,9 @@ import random
 import threading
 from typing import Any
 
-from token_discovery.simulator.universe import (
-    CHAIN_WEIGHTS,
-    SimToken,
-    Universe,
-    evm_address,
-    make_token,
-    solana_address,
-)
+from token_discovery.simulator.generation import CHAIN_WEIGHTS, make_token
+from token_discovery.simulator.token import SimToken, evm_address, solana_address
+from token_discovery.simulator.universe import Universe
 
 MAX_TEXT = 20_000
 MAX_TOKENS_PER_CALL = 500

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from token_discovery.simulator.universe import QUOTES, SimToken, unit_noise
+from token_discovery.simulator.token import QUOTES, SimToken, unit_noise
 
 _WINDOW_SECONDS = {"m5": 300, "h1": 3600, "h6": 6 * 3600, "h24": 24 * 3600}
 _GT_WINDOWS = {"m5": 300, "m15": 900, "m30": 1800, "h1": 3600, "h6": 6 * 3600, "h24": 24 * 3600}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from token_discovery.simulator.universe import SimToken, evm_address, solana_address
+from token_discovery.simulator.token import SimToken, evm_address, solana_address
 
 ZERO = "0x0000000000000000000000000000000000000000"
 DEAD = "0x000000000000000000000000000000000000dead"

@@ -8,7 +8,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 # Route -> the class whose published limit it shares.
 ROUTE_CLASS = {
@@ -38,6 +38,39 @@ def scan_plan(max_tokens: int, goplus_batch: int) -> dict[str, float]:
         "dexscreener.market": math.ceil(max_tokens / 30),
         "goplus": math.ceil(max_tokens / goplus_batch),
     }
+
+
+class Bucket(Protocol):
+    """One route class's allowance: in this process (TokenBucket) or shared through Redis (RedisTokenBucket)."""
+
+    capacity: float
+
+    def try_take(self, cost: float) -> float:
+        """Take `cost` tokens: 0.0 when taken, else the seconds until they would be there."""
+        ...
+
+    def wait_for(self, cost: float) -> float:
+        """Seconds until `cost` tokens are back."""
+        ...
+
+    def succeeded(self) -> None:
+        """A call was answered normally."""
+        ...
+
+    def cool_down(self, seconds: float) -> None:
+        """Nothing is taken for `seconds`; then one probe."""
+        ...
+
+    def sync(self, remaining: float) -> None:
+        """Believe the upstream's own count when it is lower."""
+        ...
+
+    def state(self) -> dict[str, Any]:
+        """Balance, capacity and the cooldown left."""
+        ...
+
+
+BucketFactory = Callable[[str, int, float], Bucket]
 
 
 class BudgetExhausted(Exception):
@@ -127,7 +160,7 @@ class TokenBucket:
             if excess > 0:
                 self._spent.append([now, excess])
 
-    def state(self) -> dict[str, float]:
+    def state(self) -> dict[str, Any]:
         """Balance, capacity and the cooldown left."""
         with self._lock:
             now = self._clock()
@@ -160,13 +193,13 @@ class Budget:
         limits: Mapping[str, int] | None = None,
         window: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
-        bucket_factory: Callable[[str, int, float], Any] | None = None,
+        bucket_factory: BucketFactory | None = None,
     ) -> None:
         limits = {**PUBLISHED_LIMITS, **(limits or {})}
-        make = bucket_factory or (lambda name, limit, span: TokenBucket(limit, span, clock))
-        self.buckets = {name: make(name, limit, window) for name, limit in limits.items()}
+        make: BucketFactory = bucket_factory or (lambda name, limit, span: TokenBucket(limit, span, clock))
+        self.buckets: dict[str, Bucket] = {name: make(name, limit, window) for name, limit in limits.items()}
 
-    def bucket(self, route: str) -> Any:
+    def bucket(self, route: str) -> Bucket:
         """The bucket a route draws from."""
         return self.buckets[ROUTE_CLASS[route]]
 

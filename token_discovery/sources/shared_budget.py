@@ -11,7 +11,9 @@ import logging
 import uuid
 from typing import Any
 
-from token_discovery.sources.budget import RETURN_MARGIN
+import redis
+
+from token_discovery.sources.budget import RETURN_MARGIN, BucketFactory
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ class RedisTokenBucket:
         try:
             member = uuid.uuid4().hex
             return float(self._take(keys=self._keys, args=[self.window, self.capacity, int(cost), member]))
-        except Exception as error:  # the balance cannot be known: refuse rather than guess
+        except redis.RedisError as error:  # the balance cannot be known: refuse rather than guess
             log.error("shared budget unreachable, refusing the call: %s", error)
             return REFUSE_SECONDS
 
@@ -95,37 +97,35 @@ class RedisTokenBucket:
         """A call was answered normally: a pending probe is over."""
         try:
             self._clear(keys=self._keys[2:])
-        except Exception as error:
+        except redis.RedisError as error:
             log.error("shared budget unreachable: %s", error)
 
     def cool_down(self, seconds: float) -> None:
         """Nothing is taken, by any process, for `seconds`; then one probe."""
         try:
             self._cool(keys=self._keys[1:], args=[seconds])
-        except Exception as error:
+        except redis.RedisError as error:
             log.error("shared budget unreachable, cooldown not shared: %s", error)
 
     def sync(self, remaining: float) -> None:
         """Lower the shared balance to the upstream's own count."""
         try:
             self._sync(keys=self._keys[:1], args=[self.window, self.capacity, max(0.0, remaining), uuid.uuid4().hex])
-        except Exception as error:
+        except redis.RedisError as error:
             log.error("shared budget unreachable: %s", error)
 
     def state(self) -> dict[str, Any]:
         """Balance, capacity and cooldown left; balance 0 and the error when Redis cannot say."""
         try:
             used, cooling = self._state(keys=self._keys, args=[self.window])
-        except Exception as error:
+        except redis.RedisError as error:
             return {"balance": 0.0, "capacity": self.capacity, "cooldown_seconds": 0.0, "error": str(error)[:120]}
         cooldown = round(float(cooling), 2)
         balance = 0.0 if cooldown else max(0.0, self.capacity - float(used))
         return {"balance": balance, "capacity": self.capacity, "cooldown_seconds": cooldown}
 
 
-def redis_bucket_factory(url: str) -> Any:
+def redis_bucket_factory(url: str) -> BucketFactory:
     """A bucket factory for Budget, over one Redis connection pool."""
-    import redis
-
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
     return lambda name, capacity, window: RedisTokenBucket(client, name, capacity, window)

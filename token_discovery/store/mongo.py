@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +12,8 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from token_discovery.models import StoredToken, TokenRecord
-from token_discovery.store.base import OUTCOME_RETENTION, OUTCOME_ROWS, StoreUnavailable, key_list
+from token_discovery.store.base import StoreUnavailable, key_list
+from token_discovery.store.mongo_outcomes import MongoOutcomes
 
 TIMEOUT_MS = 800  # a down server is reported within a second
 SCAN_HISTORY = 500
@@ -55,6 +56,11 @@ class MongoStore:
         self._counters: Collection[Any] = database["counters"]
         self._scans: Collection[Any] = database["scans"]
         self._outcomes: Collection[Any] = database["outcomes"]
+        self.outcome_table = MongoOutcomes(self._outcomes, self._ensure_indexes)
+        self.save_outcomes = self.outcome_table.save_outcomes
+        self.outcomes_for = self.outcome_table.outcomes_for
+        self.due_outcomes = self.outcome_table.due_outcomes
+        self.outcomes_since = self.outcome_table.outcomes_since
         self._indexed = False
 
     def _ensure_indexes(self) -> None:
@@ -212,54 +218,6 @@ class MongoStore:
         except PyMongoError as error:
             raise StoreUnavailable(str(error)) from error
         return int(doc["value"]) if doc else 0
-
-    def save_outcomes(self, documents: Sequence[Mapping[str, Any]]) -> None:
-        """Upsert outcome documents, then drop those past the retention or beyond the row bound."""
-        if not documents:
-            return
-        horizon = (datetime.fromisoformat(documents[0]["discovered_at"]) - OUTCOME_RETENTION).isoformat()
-        try:
-            self._ensure_indexes()
-            for document in documents:
-                key = f"{document['chain']}:{document['address']}"
-                fields = {"discovered_at": document["discovered_at"], "next_due": document.get("next_due")}
-                self._outcomes.replace_one({"_id": key}, {**fields, "document": dict(document)}, upsert=True)
-            self._outcomes.delete_many({"discovered_at": {"$lt": horizon}})
-            old = list(self._outcomes.find({}, {"_id": 1}).sort("discovered_at", -1).skip(OUTCOME_ROWS))
-            if old:
-                self._outcomes.delete_many({"_id": {"$in": [doc["_id"] for doc in old]}})
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
-
-    def _outcome_documents(self, query: Mapping[str, Any], limit: int = 0) -> list[dict[str, Any]]:
-        """The outcome documents matching a query, by next_due."""
-        try:
-            docs = self._outcomes.find(dict(query)).sort("next_due", 1).limit(limit)
-            return [doc["document"] for doc in docs]
-        except PyMongoError as error:
-            raise StoreUnavailable(str(error)) from error
-
-    def outcomes_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """The outcome documents of the tokens that have one."""
-        ids = [f"{chain}:{address}" for chain, address in key_list(keys)]
-        if not ids:
-            return {}
-        return {(d["chain"], d["address"]): d for d in self._outcome_documents({"_id": {"$in": ids}})}
-
-    def due_outcomes(
-        self, now: datetime, limit: int, chain: str | None = None, discovered_after: datetime | None = None
-    ) -> list[dict[str, Any]]:
-        """Documents whose follow-up is due, the most overdue first."""
-        query: dict[str, Any] = {"next_due": {"$ne": None, "$lte": now.isoformat()}}
-        if chain is not None:
-            query["document.chain"] = chain
-        if discovered_after is not None:
-            query["discovered_at"] = {"$gt": discovered_after.isoformat()}
-        return self._outcome_documents(query, limit)
-
-    def outcomes_since(self, since: datetime) -> list[dict[str, Any]]:
-        """Documents of the tokens discovered since a moment."""
-        return self._outcome_documents({"discovered_at": {"$gte": since.isoformat()}})
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the server answers a ping."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from token_discovery.models import StoredToken, TokenRecord
-from token_discovery.store.base import OUTCOME_RETENTION, OUTCOME_ROWS, StoreUnavailable, key_list
+from token_discovery.store.base import StoreUnavailable, key_list
+from token_discovery.store.sqlite_outcomes import SQLiteOutcomes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -70,6 +71,11 @@ class SQLiteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self.outcome_table = SQLiteOutcomes(self._db, self._lock, self._query)
+        self.save_outcomes = self.outcome_table.save_outcomes
+        self.outcomes_for = self.outcome_table.outcomes_for
+        self.due_outcomes = self.outcome_table.due_outcomes
+        self.outcomes_since = self.outcome_table.outcomes_since
 
     def _next_seq(self) -> int:
         """Take the next seq from the counter (call inside a transaction)."""
@@ -181,18 +187,24 @@ class SQLiteStore:
         """Keep a scan summary, and only the latest SCAN_HISTORY of them."""
         finished = scan.get("finished_at") or datetime.now(UTC).isoformat()
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO scans (id, finished_at, summary) VALUES (?, ?, ?)",
-                (scan["scan_id"], finished, json.dumps(scan)),
-            )
-            self._db.execute(
-                "DELETE FROM scans WHERE id NOT IN (SELECT id FROM scans ORDER BY finished_at DESC LIMIT ?)",
-                (SCAN_HISTORY,),
-            )
-            self._db.execute(
-                "INSERT INTO counters (name, value) VALUES ('scans', 1) "
-                "ON CONFLICT(name) DO UPDATE SET value = value + 1"
-            )
+            try:
+                self._record_scan_locked(scan, finished)
+            except sqlite3.Error as error:
+                raise StoreUnavailable(str(error)) from error
+
+    def _record_scan_locked(self, scan: Mapping[str, Any], finished: str) -> None:
+        """The inserts of record_scan (call under the lock)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO scans (id, finished_at, summary) VALUES (?, ?, ?)",
+            (scan["scan_id"], finished, json.dumps(scan)),
+        )
+        self._db.execute(
+            "DELETE FROM scans WHERE id NOT IN (SELECT id FROM scans ORDER BY finished_at DESC LIMIT ?)",
+            (SCAN_HISTORY,),
+        )
+        self._db.execute(
+            "INSERT INTO counters (name, value) VALUES ('scans', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
+        )
 
     def scans(self, limit: int) -> list[dict[str, Any]]:
         """The latest scan summaries, newest first."""
@@ -203,55 +215,6 @@ class SQLiteStore:
         """How many scans were ever recorded."""
         rows = self._query("SELECT value FROM counters WHERE name = 'scans'")
         return int(rows[0][0]) if rows else 0
-
-    def save_outcomes(self, documents: Sequence[Mapping[str, Any]]) -> None:
-        """Upsert outcome documents, then drop those past the retention or beyond the row bound."""
-        rows = [(d["chain"], d["address"], d["discovered_at"], d.get("next_due"), json.dumps(d)) for d in documents]
-        if not rows:
-            return
-        horizon = (datetime.fromisoformat(rows[0][2]) - OUTCOME_RETENTION).isoformat()
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany("INSERT OR REPLACE INTO outcomes VALUES (?, ?, ?, ?, ?)", rows)
-                self._db.execute("DELETE FROM outcomes WHERE discovered_at < ?", (horizon,))
-                self._db.execute(
-                    "DELETE FROM outcomes WHERE discovered_at < (SELECT discovered_at FROM outcomes "
-                    "ORDER BY discovered_at DESC LIMIT 1 OFFSET ?)",
-                    (OUTCOME_ROWS,),
-                )
-                self._db.execute("COMMIT")
-            except sqlite3.Error as error:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise StoreUnavailable(str(error)) from error
-
-    def outcomes_for(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """The outcome documents of the tokens that have one (one query per 400 keys)."""
-        wanted, found = key_list(keys), {}
-        for start in range(0, len(wanted), 400):
-            chunk = wanted[start : start + 400]
-            pairs = " OR ".join(["(chain = ? AND address = ?)"] * len(chunk))
-            rows = self._query(f"SELECT document FROM outcomes WHERE {pairs}", [v for key in chunk for v in key])
-            found.update({(d["chain"], d["address"]): d for d in (json.loads(row["document"]) for row in rows)})
-        return found
-
-    def due_outcomes(
-        self, now: datetime, limit: int, chain: str | None = None, discovered_after: datetime | None = None
-    ) -> list[dict[str, Any]]:
-        """Documents whose follow-up is due, the most overdue first."""
-        after = "" if discovered_after is None else discovered_after.isoformat()
-        rows = self._query(
-            "SELECT document FROM outcomes WHERE next_due IS NOT NULL AND next_due <= ? AND (? IS NULL OR chain = ?) "
-            "AND discovered_at > ? ORDER BY next_due LIMIT ?",
-            (now.isoformat(), chain, chain, after, limit),
-        )
-        return [json.loads(row["document"]) for row in rows]
-
-    def outcomes_since(self, since: datetime) -> list[dict[str, Any]]:
-        """Documents of the tokens discovered since a moment."""
-        rows = self._query("SELECT document FROM outcomes WHERE discovered_at >= ?", (since.isoformat(),))
-        return [json.loads(row["document"]) for row in rows]
 
     def ping(self) -> None:
         """SQLite is embedded: it answers as long as the file can be read."""

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from tests.test_api import ADMIN, make_app
+from tests.service_support import ADMIN, make_app
 from token_discovery import events
 from token_discovery.api.app import monitor_of, services_of, socketio_of
 from token_discovery.monitoring.series import MinuteSeries

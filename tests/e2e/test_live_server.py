@@ -19,7 +19,7 @@ from tests.live_server import LiveApp
 from token_discovery.simulator import SimulatorServer
 
 pytestmark = pytest.mark.integration
-JS_DIR = Path(__file__).parent / "js"
+JS_DIR = Path(__file__).parents[1] / "js"
 
 
 @pytest.fixture

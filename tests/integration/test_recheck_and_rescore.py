@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from tests.service_support import ManualClock, sim_services
-from tests.test_api import ADMIN, make_app
+from tests.service_support import ADMIN, ManualClock, make_app, sim_services
 from token_discovery import events
 from token_discovery.analysis.changes import HISTORY_LIMIT, describe_changes, with_history
 from token_discovery.api.app import services_of

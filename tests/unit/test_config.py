@@ -9,7 +9,7 @@ import pytest
 
 from token_discovery.config import Config, ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_match_the_contract() -> None:

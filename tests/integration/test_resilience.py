@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.service_support import ManualClock, sim_config, sim_services
-from tests.test_api import make_app
+from tests.service_support import ADMIN, ManualClock, make_app, sim_config, sim_services
 from token_discovery import events
 from token_discovery.api.app import create_app, services_of
 from token_discovery.simulator import SimulatorServer
@@ -152,7 +151,6 @@ def test_a_garbage_feed_is_a_bad_payload_not_retried_and_the_scan_goes_on(simula
 
 
 def test_an_open_breaker_shows_in_admin_health(simulator: SimulatorServer) -> None:
-    from tests.test_api import ADMIN
 
     app = make_app(simulator)
     try:

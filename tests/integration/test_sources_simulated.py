@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import Clients
 from token_discovery.scan.discovery import discover
 from token_discovery.scan.enrichment import chain_batches, enrich
-from token_discovery.simulator.universe import QUOTES
+from token_discovery.simulator.token import QUOTES
 from token_discovery.sources.chains import is_quote_asset
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from tests.live_server import LiveApp, free_port
 from token_discovery.simulator import SimulatorServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORIGIN = "https://tokens.example.org"
 
 

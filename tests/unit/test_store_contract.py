@@ -12,6 +12,7 @@ import mongomock
 import pytest
 
 from token_discovery.store.base import StoreUnavailable, TokenStore
+from token_discovery.store.memory import MemoryStore
 from token_discovery.store.mongo import MongoStore, connect
 from token_discovery.store.sqlite import SQLiteStore
 
@@ -19,13 +20,19 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 Opener = Callable[[int], TokenStore]
 
 
-@pytest.fixture(params=["sqlite", "mongomock", "mongodb"])
+@pytest.fixture(params=["sqlite", "memory", "mongomock", "mongodb"])
 def opener(request: pytest.FixtureRequest, tmp_path) -> Iterator[Opener]:
     """A function that (re)opens the same store, as a restart would."""
     opened: list[TokenStore] = []
     if request.param == "sqlite":
         path = str(tmp_path / "tokens.db")
         make: Opener = lambda capacity: SQLiteStore(path, capacity)  # noqa: E731
+    elif request.param == "memory":
+        shared = MemoryStore()  # a "restart" keeps the same object, as the process would keep its memory
+
+        def make(capacity: int) -> TokenStore:
+            shared.capacity = capacity
+            return shared
     elif request.param == "mongomock":
         client = mongomock.MongoClient(tz_aware=True)
         make = lambda capacity: MongoStore(client["token_discovery"], capacity)  # noqa: E731

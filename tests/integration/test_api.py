@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from tests.service_support import sim_config
+from tests.service_support import ADMIN, make_app, sim_config
 from token_discovery.api.app import create_app, services_of, socketio_of
 from token_discovery.coordination.lease import LocalLease
 from token_discovery.simulator import SimulatorServer
@@ -15,12 +15,6 @@ from token_discovery.store.mongo import MongoStore, connect
 from token_discovery.store.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.integration
-ADMIN = {"Authorization": "Bearer s3cret-admin"}
-
-
-def make_app(simulator: SimulatorServer, **env: str) -> Flask:
-    config = sim_config(simulator, ADMIN_TOKEN="s3cret-admin", **env)
-    return create_app(config, store=SQLiteStore(":memory:", config.discovery_db_capacity), async_mode="threading")
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import requests
 from playwright.sync_api import Browser, expect
 
 from tests.live_server import LiveApp
-from tests.service_support import sim_config
-from tests.test_api import make_app
+from tests.service_support import make_app, sim_config
 from token_discovery.api.app import create_app, services_of
 from token_discovery.simulator import SimulatorServer
 from token_discovery.store.sqlite import SQLiteStore
