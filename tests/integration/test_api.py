@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -328,3 +330,31 @@ def test_a_huge_last_seq_is_refused(app: Flask) -> None:
     socket.emit("join_discovery", {"last_seq": 2**70})
     (event,) = socket.get_received()
     assert event["name"] == "error" and "last_seq" in event["args"][0]["error"]
+
+
+def test_stats_and_metrics_answer_at_once_while_a_trigger_is_stuck_on_the_cluster_lease(simulator) -> None:
+    class StuckLease(LocalLease):
+        def __init__(self) -> None:
+            self.entered, self.release_it = threading.Event(), threading.Event()
+
+        def try_acquire(self, scan_id: str, params: dict, ttl: float) -> str | None:
+            self.entered.set()
+            self.release_it.wait(2.0)  # a Redis answering in 2 s
+            return None
+
+    lease = StuckLease()
+    config = sim_config(simulator, DISCOVERY_MIN_INTERVAL="0")
+    application = create_app(config, store=SQLiteStore(":memory:"), async_mode="threading", lease=lease)
+    try:
+        trigger = threading.Thread(target=lambda: application.test_client().post("/api/discovery/trigger", json={}))
+        trigger.start()
+        assert lease.entered.wait(5)
+        client = application.test_client()
+        for path in ("/api/discovery/stats", "/api/discovery/status", "/api/discovery/scan", "/metrics"):
+            started = time.perf_counter()
+            assert client.get(path).status_code == 200
+            assert time.perf_counter() - started < 0.1, path
+        lease.release_it.set()
+        trigger.join(10)
+    finally:
+        services_of(application).close()
