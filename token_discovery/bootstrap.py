@@ -77,7 +77,8 @@ def build_budget(config: Config) -> Budget:
     if config.redis_url:
         from token_discovery.sources.shared_budget import redis_bucket_factory
 
-        return Budget(limits, window=config.budget_window, bucket_factory=redis_bucket_factory(config.redis_url))
+        buckets = redis_bucket_factory(config.redis_url, config.redis_prefix, config.http_call_deadline + 5)
+        return Budget(limits, window=config.budget_window, bucket_factory=buckets)
     return Budget(limits, window=config.budget_window)
 
 
@@ -149,7 +150,8 @@ def build_services(config: Config, **overrides: Any) -> Services:
         capacity=config.discovery_db_capacity,
         goplus_batch=config.goplus_batch_size,
     )
-    lease = overrides.get("lease") or (redis_lease(config.redis_url) if config.redis_url else LocalLease())
+    shared = redis_lease(config.redis_url, config.redis_prefix) if config.redis_url else None
+    lease = overrides.get("lease") or shared or LocalLease()
     service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease, gate=gate,
                                     executor=overrides.get("executor"))  # fmt: skip
     return Services(config, store, sources, notifier, service, gate)

@@ -6,6 +6,7 @@ import dataclasses
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,6 +113,22 @@ def _rate_limit(name: str, raw: str) -> str:
     return value
 
 
+def _redis_prefix(name: str, raw: str) -> str:
+    """A key prefix (letters, digits, '-', '_', ':'), or empty to derive one from the store's name."""
+    value = raw.strip()
+    if value and (len(value) > 64 or not all(c.isalnum() or c in "-_:." for c in value)):
+        raise ConfigError(f"{name} must be up to 64 letters, digits, '-', '_', ':' or '.', got {raw!r}")
+    return value
+
+
+def _store_name(sqlite_path: str, mongodb_uri: str) -> str:
+    """The name of the deployment's store: the MongoDB database, else the SQLite file's stem."""
+    if mongodb_uri:
+        database = urlsplit(mongodb_uri).path.strip("/").split("?")[0]
+        return database or "token_discovery"
+    return Path(sqlite_path).stem or "tokens"
+
+
 def _log_level(name: str, raw: str) -> str:
     """Parse a logging level name."""
     value = raw.strip().upper()
@@ -131,6 +148,7 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "sqlite_path": ("SQLITE_PATH", "instance/tokens.db", _text),
     "mongodb_uri": ("MONGODB_URI", "", _optional_url(("mongodb", "mongodb+srv"))),
     "redis_url": ("REDIS_URL", "", _optional_url(("redis", "rediss", "unix"))),
+    "redis_prefix": ("REDIS_PREFIX", "", _redis_prefix),
     "dexscreener_base_url": ("DEXSCREENER_BASE_URL", "https://api.dexscreener.com", _http_url),
     "geckoterminal_base_url": (
         "GECKOTERMINAL_BASE_URL",
@@ -177,6 +195,7 @@ class Config:
     sqlite_path: str
     mongodb_uri: str
     redis_url: str
+    redis_prefix: str
     dexscreener_base_url: str
     geckoterminal_base_url: str
     goplus_base_url: str
@@ -211,6 +230,8 @@ class Config:
         values = {
             attribute: parser(name, env.get(name, default)) for attribute, (name, default, parser) in _SPEC.items()
         }
+        if not values["redis_prefix"]:  # two deployments on one Redis never share a key or a channel
+            values["redis_prefix"] = f"td:{_store_name(values['sqlite_path'], values['mongodb_uri'])}:"
         if not values["secret_key"]:
             values["secret_key"] = secrets.token_hex(32)
             values["secret_key_generated"] = True

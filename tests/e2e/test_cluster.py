@@ -66,3 +66,36 @@ def test_triggers_on_two_processes_share_one_scan_and_both_stream(cluster: list[
             assert status["total_scans"] == 1 and status["tokens_in_database"] == 10
     finally:
         client.disconnect()
+
+
+def test_two_deployments_on_one_redis_leak_nothing(simulator: SimulatorServer, tmp_path: Path) -> None:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    base = {**simulator.base_urls(), "REDIS_URL": REDIS_URL, "DISCOVERY_MIN_INTERVAL": "0"}
+    # No REDIS_PREFIX: each derives its own from its database's name (td:alpha: and td:beta:).
+    alpha = LiveApp({**base, "SQLITE_PATH": str(tmp_path / "alpha.db")}).start()
+    beta = LiveApp({**base, "SQLITE_PATH": str(tmp_path / "beta.db")}).start()
+    clients, got = {}, {"alpha": threading.Event(), "beta": threading.Event()}
+    try:
+        for name, app in (("alpha", alpha), ("beta", beta)):
+            client = socketio.Client(reconnection=False)
+            client.on("new_token", lambda record, name=name: got[name].set())
+            joined = threading.Event()
+            client.on("joined_discovery", lambda data, joined=joined: joined.set())
+            client.connect(app.url, transports=["websocket"], wait_timeout=10)
+            client.emit("join_discovery")
+            assert joined.wait(10)
+            clients[name] = client
+        answer = requests.post(f"{beta.url}/api/discovery/trigger", json={"max_tokens": 5}, timeout=60).json()
+        assert answer["success"] and answer["tokens_stored"] == 5
+        assert got["beta"].wait(10)  # beta's own client hears its tokens over the shared Redis...
+        assert not got["alpha"].wait(1.0)  # ...alpha's client hears nothing of them
+        alpha_status = requests.get(f"{alpha.url}/api/discovery/status", timeout=5).json()["status"]
+        assert alpha_status["total_scans"] == 0 and alpha_status["tokens_in_database"] == 0
+        keys = {key.decode() for key in redis.Redis.from_url(REDIS_URL).keys("*")}
+        assert keys and all(key.startswith(("td:alpha:", "td:beta:")) for key in keys), keys
+        assert any(key.startswith("td:beta:") for key in keys) and not any(k.startswith("td:alpha:scan") for k in keys)
+    finally:
+        for client in clients.values():
+            client.disconnect()
+        alpha.stop()
+        beta.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -73,3 +74,32 @@ def test_without_redis_the_balance_is_unknown_and_every_call_is_refused() -> Non
         budget.reserve("geckoterminal.new_pools")
     assert not budget.quote(scan_plan(1, 20)).affordable
     assert "error" in budget.buckets["geckoterminal"].state()
+
+
+def test_a_dead_probers_flag_expires_with_its_call_timeout_and_only_its_owner_clears_it() -> None:
+    factory = redis_bucket_factory(URL, probe_seconds=1)
+    prober, other = factory("goplus", 30, 60.0), factory("goplus", 30, 60.0)  # two processes
+    prober.cool_down(0.001)  # a 429 ended; the next call is the one probe
+    deadline = time.monotonic() + 5
+    while prober.try_take(1) != 0.0:  # the cooldown is a millisecond of Redis's clock
+        assert time.monotonic() < deadline
+        time.sleep(0.01)  # polling Redis's expiry: there is no event to wait on
+    assert other.try_take(1) > 0  # the probe is out: everyone waits for its answer
+    other.succeeded()  # another process's answer does not end this probe
+    assert other.try_take(1) > 0
+    while other.try_take(1) != 0.0:  # the prober died without an answer: its flag expires within its timeout
+        assert time.monotonic() < deadline, "the cluster stayed wedged past the probe's call timeout"
+        time.sleep(0.05)
+    assert time.monotonic() < deadline
+
+
+def test_two_deployments_on_one_redis_spend_from_their_own_budgets() -> None:
+    mine = Budget({"goplus": 2}, window=60.0, bucket_factory=redis_bucket_factory(URL, prefix="td:one:"))
+    theirs = Budget({"goplus": 2}, window=60.0, bucket_factory=redis_bucket_factory(URL, prefix="td:two:"))
+    for _ in range(2):
+        mine.reserve("goplus.token_security")
+    with pytest.raises(BudgetExhausted):
+        mine.reserve("goplus.token_security")
+    theirs.reserve("goplus.token_security")  # untouched by the other deployment's spending
+    keys = {key.decode() for key in redis.Redis.from_url(URL).keys("*")}
+    assert keys and all(key.startswith(("td:one:", "td:two:")) for key in keys)

@@ -49,6 +49,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
         async_mode=overrides.pop("async_mode", None) or async_mode(),
         cors_allowed_origins=origins,
         message_queue=config.redis_url or None,
+        channel=f"{config.redis_prefix}socketio",  # one deployment's events never reach another's clients
         max_http_buffer_size=64 * 1024,
     )
     services = build_services(config, notifier=SocketNotifier(socketio), **overrides)

@@ -23,7 +23,8 @@ def install_limiter(app: Flask, config: Config) -> Limiter:
         storage_uri=config.redis_url or "memory://",
         headers_enabled=True,
         strategy="moving-window",
-        key_prefix="td-limits",
+        key_prefix="limits",
+        storage_options={"key_prefix": config.redis_prefix.rstrip(":")} if config.redis_url else {},
         in_memory_fallback_enabled=True,  # Redis down: keep limiting in memory rather than answer 500s
     )
     trigger = app.view_functions["discovery.trigger"]

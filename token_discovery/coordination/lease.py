@@ -14,10 +14,10 @@ import redis
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-LEASE_KEY = "td:scan:lease"
-LAST_KEY = "td:scan:last"
-RESULT_KEY = "td:scan:result:{}"
-DONE_CHANNEL = "td:scan:done"
+LEASE_KEY = "scan:lease"  # each under the deployment's REDIS_PREFIX
+LAST_KEY = "scan:last"
+RESULT_KEY = "scan:result:{}"
+DONE_CHANNEL = "scan:done"
 RESULT_TTL_SECONDS = 600
 # Delete the lease only if it is still ours: a lease that expired and was taken by another process stays.
 _RELEASE_SCRIPT = """
@@ -106,58 +106,60 @@ class RedisLease:
 
     shared = True
 
-    def __init__(self, client: Any, clock: Any = time.time) -> None:
+    def __init__(self, client: Any, clock: Any = time.time, prefix: str = "td:") -> None:
         self._redis = client
         self._clock = clock
+        self._lease_key, self._last_key = prefix + LEASE_KEY, prefix + LAST_KEY
+        self._result_key, self._channel = prefix + RESULT_KEY, prefix + DONE_CHANNEL
         self._release = client.register_script(_RELEASE_SCRIPT)
         self._renew = client.register_script(_RENEW_SCRIPT)
 
     @_redis_guarded
     def renew(self, scan_id: str, ttl: float) -> bool:
         """Extend our lease; False when it expired and someone else holds it."""
-        return bool(self._renew(keys=[LEASE_KEY], args=[scan_id, max(1, int(ttl * 1000))]))
+        return bool(self._renew(keys=[self._lease_key], args=[scan_id, max(1, int(ttl * 1000))]))
 
     @_redis_guarded
     def try_acquire(self, scan_id: str, params: dict[str, Any], ttl: float) -> str | None:
         """Take the lease, or name the scan that holds it."""
         value = json.dumps({"scan_id": scan_id, **params})
         for _ in range(3):  # the holder may release between our SET and our GET
-            if self._redis.set(LEASE_KEY, value, nx=True, px=max(1, int(ttl * 1000))):
+            if self._redis.set(self._lease_key, value, nx=True, px=max(1, int(ttl * 1000))):
                 return None
-            holder = self._redis.get(LEASE_KEY)
+            holder = self._redis.get(self._lease_key)
             if holder is not None:
                 return str(json.loads(holder)["scan_id"])
-        return None if self._redis.set(LEASE_KEY, value, nx=True, px=max(1, int(ttl * 1000))) else "unknown"
+        return None if self._redis.set(self._lease_key, value, nx=True, px=max(1, int(ttl * 1000))) else "unknown"
 
     @_redis_guarded
     def release(self, scan_id: str, summary: dict[str, Any]) -> None:
         """Store the result, remember a successful scan as the cluster's last, wake the waiters, free the lease."""
         payload = json.dumps(summary, default=str)
         pipe = self._redis.pipeline()
-        pipe.set(RESULT_KEY.format(scan_id), payload, ex=RESULT_TTL_SECONDS)
+        pipe.set(self._result_key.format(scan_id), payload, ex=RESULT_TTL_SECONDS)
         if summary.get("success"):
             params = {"max_tokens": summary.get("max_tokens"), "chain": summary.get("chain")}
             last = {"summary": summary, "params": params, "finished_epoch": self._clock()}
-            pipe.set(LAST_KEY, json.dumps(last, default=str), ex=RESULT_TTL_SECONDS)
-        pipe.publish(DONE_CHANNEL, scan_id)
+            pipe.set(self._last_key, json.dumps(last, default=str), ex=RESULT_TTL_SECONDS)
+        pipe.publish(self._channel, scan_id)
         pipe.execute()
-        self._release(keys=[LEASE_KEY], args=[scan_id])
+        self._release(keys=[self._lease_key], args=[scan_id])
 
     def _result(self, scan_id: str) -> dict[str, Any] | None:
         """The stored result of a scan, if published."""
-        raw = self._redis.get(RESULT_KEY.format(scan_id))
+        raw = self._redis.get(self._result_key.format(scan_id))
         return None if raw is None else json.loads(raw)
 
     def _holds(self, scan_id: str) -> bool:
         """Whether that scan still holds the lease."""
-        raw = self._redis.get(LEASE_KEY)
+        raw = self._redis.get(self._lease_key)
         return raw is not None and json.loads(raw)["scan_id"] == scan_id
 
     @_redis_guarded
     def wait_for(self, scan_id: str, timeout: float) -> dict[str, Any] | None:
         """Subscribe first, then look, then wait for the announcement; give up if the holder vanished."""
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(DONE_CHANNEL)
+        pubsub.subscribe(self._channel)
         try:
             deadline = self._clock() + timeout
             while (result := self._result(scan_id)) is None:
@@ -172,7 +174,7 @@ class RedisLease:
     @_redis_guarded
     def last(self) -> dict[str, Any] | None:
         """The cluster's last successful scan."""
-        raw = self._redis.get(LAST_KEY)
+        raw = self._redis.get(self._last_key)
         return None if raw is None else json.loads(raw)
 
 
@@ -188,6 +190,6 @@ def recent_cluster_result(lease: ScanLease, params: dict[str, Any], since_epoch:
     return dict(last["summary"])
 
 
-def redis_lease(url: str) -> RedisLease:
-    """A lease over a Redis server with short socket timeouts."""
-    return RedisLease(redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2))
+def redis_lease(url: str, prefix: str = "td:") -> RedisLease:
+    """A lease over a Redis server with short socket timeouts, under a deployment's key prefix."""
+    return RedisLease(redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2), prefix=prefix)

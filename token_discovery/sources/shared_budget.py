@@ -8,6 +8,7 @@ the balance cannot be known, and the call is refused: never optimistic.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from typing import Any
 
@@ -17,14 +18,15 @@ from token_discovery.sources.budget import RETURN_MARGIN, BucketFactory
 
 log = logging.getLogger(__name__)
 
-# KEYS: spends (sorted set), cooldown-until, probe state. ARGV: window, capacity, cost, member prefix.
+# KEYS: spends (sorted set), cooldown-until, probe state. ARGV: window, capacity, cost, member prefix,
+# this process's owner id, the probe's lifetime in seconds (its call's timeout: a dead prober never wedges).
 _TAKE = """
 local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local window, capacity, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
 if now < cooldown then return tostring(cooldown - now) end
 local probe = redis.call('GET', KEYS[3])
-if probe == 'out' then return '1' end
+if probe and string.sub(probe, 1, 4) == 'out:' then return '1' end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local used = redis.call('ZCARD', KEYS[1])
 if capacity - used < cost then
@@ -34,7 +36,7 @@ if capacity - used < cost then
 end
 for i = 1, cost do redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. i) end
 redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
-if probe == 'due' then redis.call('SET', KEYS[3], 'out', 'EX', 3600) end
+if probe == 'due' then redis.call('SET', KEYS[3], 'out:' .. ARGV[5], 'EX', ARGV[6]) end
 return '0'
 """
 _COOL = """
@@ -50,7 +52,8 @@ local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
 local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
 local waiting = math.max(0, cooldown - now)
-if waiting == 0 and redis.call('GET', KEYS[3]) == 'out' then waiting = 1 end
+local probe = redis.call('GET', KEYS[3])
+if waiting == 0 and probe and string.sub(probe, 1, 4) == 'out:' then waiting = 1 end
 return {tostring(redis.call('ZCARD', KEYS[1])), tostring(waiting)}
 """
 _SYNC = """
@@ -62,20 +65,28 @@ return excess
 """
 # A normal answer ends the probe that is out; it never erases a probe still due after a cooldown.
 _CLEAR_PROBE = """
-if redis.call('GET', KEYS[1]) == 'out' then return redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == 'out:' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+PROBE_SECONDS = 30  # default lifetime of a probe's flag: the longest one upstream call may take
 REFUSE_SECONDS = 1.0
 
 
 class RedisTokenBucket:
-    """A TokenBucket whose state lives in Redis under `td:budget:<name>`."""
+    """A TokenBucket whose state lives in Redis under `<prefix>budget:<name>`.
 
-    def __init__(self, client: Any, name: str, capacity: int, window: float) -> None:
+    The probe sent after a cooldown is flagged with this process's id and expires after `probe_seconds` (the
+    call's own timeout): its owner clears it when the answer comes; if the owner dies, the flag expires.
+    """
+
+    def __init__(
+        self, client: Any, name: str, capacity: int, window: float, prefix: str = "td:",
+        probe_seconds: float = PROBE_SECONDS,
+    ) -> None:  # fmt: skip
         self.capacity, self.rate = float(capacity), capacity / window
         self.window = window + min(1.0, window * RETURN_MARGIN)
-        self._redis = client
-        self._keys = [f"td:budget:{name}:spent", f"td:budget:{name}:cooldown", f"td:budget:{name}:probe"]
+        self._redis, self._owner, self._probe_seconds = client, uuid.uuid4().hex[:12], max(1, math.ceil(probe_seconds))
+        self._keys = [f"{prefix}budget:{name}:{part}" for part in ("spent", "cooldown", "probe")]
         self._take, self._cool = client.register_script(_TAKE), client.register_script(_COOL)
         self._state, self._sync = client.register_script(_STATE), client.register_script(_SYNC)
         self._clear = client.register_script(_CLEAR_PROBE)
@@ -84,7 +95,8 @@ class RedisTokenBucket:
         """Take `cost` tokens: 0.0 when taken, else seconds to wait; refused when Redis is unreachable."""
         try:
             member = uuid.uuid4().hex
-            return float(self._take(keys=self._keys, args=[self.window, self.capacity, int(cost), member]))
+            args = [self.window, self.capacity, int(cost), member, self._owner, self._probe_seconds]
+            return float(self._take(keys=self._keys, args=args))
         except redis.RedisError as error:  # the balance cannot be known: refuse rather than guess
             log.error("shared budget unreachable, refusing the call: %s", error)
             return REFUSE_SECONDS
@@ -96,7 +108,7 @@ class RedisTokenBucket:
     def succeeded(self) -> None:
         """A call was answered normally: a pending probe is over."""
         try:
-            self._clear(keys=self._keys[2:])
+            self._clear(keys=self._keys[2:], args=[self._owner])
         except redis.RedisError as error:
             log.error("shared budget unreachable: %s", error)
 
@@ -125,7 +137,7 @@ class RedisTokenBucket:
         return {"balance": balance, "capacity": self.capacity, "cooldown_seconds": cooldown}
 
 
-def redis_bucket_factory(url: str) -> BucketFactory:
-    """A bucket factory for Budget, over one Redis connection pool."""
+def redis_bucket_factory(url: str, prefix: str = "td:", probe_seconds: float = PROBE_SECONDS) -> BucketFactory:
+    """A bucket factory for Budget, over one Redis connection pool, under a deployment's key prefix."""
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
-    return lambda name, capacity, window: RedisTokenBucket(client, name, capacity, window)
+    return lambda name, capacity, window: RedisTokenBucket(client, name, capacity, window, prefix, probe_seconds)
