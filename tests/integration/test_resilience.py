@@ -97,17 +97,47 @@ def test_a_store_failing_mid_scan_announces_nothing_unstored_and_recovers(simula
         services.close()
 
 
-def test_an_unaffordable_trigger_is_429_with_the_budget_figures(simulator: SimulatorServer) -> None:
-    app = make_app(simulator, BUDGET_GOPLUS_PER_MINUTE="2")
+def test_a_trigger_is_429_only_when_discovery_itself_cannot_be_paid(simulator: SimulatorServer) -> None:
+    app = make_app(simulator, BUDGET_DEXSCREENER_DISCOVERY_PER_MINUTE="1", BUDGET_GECKOTERMINAL_PER_MINUTE="1",
+                   DISCOVERY_MIN_INTERVAL="0")  # fmt: skip
     try:
-        response = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 100})
+        first = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 5})
+        assert first.status_code == 200 and first.get_json()["tokens_stored"] == 5  # one feed of each was enough
+        spent = sum(calls(simulator).values())
+        response = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 5})
         assert response.status_code == 429
         body = response.get_json()
-        assert body == {"success": False, "error": body["error"], "balance": 2.0, "required": 5, "deficit": 3.0}
-        assert response.headers["X-Token-Balance"] == "2.0" and response.headers["X-Token-Required"] == "5"
+        assert body == {"success": False, "error": body["error"], "balance": 0.0, "required": 1, "deficit": 1.0}
+        assert response.headers["X-Token-Balance"] == "0.0" and response.headers["X-Token-Required"] == "1"
         assert int(response.headers["Retry-After"]) >= 1
-        assert sum(calls(simulator).values()) == 0  # refused before any upstream call
-        assert app.test_client().post("/api/discovery/trigger", json={"max_tokens": 20}).status_code == 200
+        assert sum(calls(simulator).values()) == spent  # refused before any upstream call
+    finally:
+        services_of(app).close()
+
+
+def test_a_429_on_the_candles_leaves_discovery_storing_tokens(simulator: SimulatorServer) -> None:
+    app = make_app(simulator, DISCOVERY_MIN_INTERVAL="0", ANALYSIS_CACHE_TTL="0")
+    try:
+        fault(simulator, route="geckoterminal.ohlcv", mode="429", retry_after=600)
+        first = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 40}).get_json()
+        assert first["success"] and calls(simulator)["geckoterminal.ohlcv"] == 1  # one 429, then no more candles
+        second = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 40})
+        assert second.status_code == 200 and second.get_json()["tokens_stored"] > 0  # GeckoTerminal cools; scans go on
+        assert calls(simulator)["geckoterminal.ohlcv"] == 1 and calls(simulator)["dexscreener.token_profiles"] == 2
+    finally:
+        services_of(app).close()
+
+
+def test_a_starved_goplus_budget_degrades_the_scan_instead_of_refusing_it(simulator: SimulatorServer) -> None:
+    app = make_app(simulator, BUDGET_GOPLUS_PER_MINUTE="1")
+    try:
+        response = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 60})
+        assert response.status_code == 200 and response.get_json()["tokens_stored"] > 20
+        records = services_of(app).store.recent(100)
+        pending = [r for r in records if "security" in r.data["analysis"]["missing"]]
+        assert pending and all(r.risk_level != "safe" for r in pending)
+        assert sum(not r.complete for r in pending) >= 20  # the batches GoPlus could not be paid for: re-checked later
+        assert calls(simulator)["goplus.token_security"] + calls(simulator)["goplus.solana_token_security"] == 1
     finally:
         services_of(app).close()
 

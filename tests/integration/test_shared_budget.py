@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from token_discovery.sources.budget import Budget, BudgetExhausted, scan_plan
+from token_discovery.sources.budget import Budget, BudgetExhausted
 from token_discovery.sources.shared_budget import redis_bucket_factory
 
 pytestmark = pytest.mark.integration
@@ -72,7 +72,7 @@ def test_without_redis_the_balance_is_unknown_and_every_call_is_refused() -> Non
     budget = Budget(window=60.0, bucket_factory=redis_bucket_factory("redis://127.0.0.1:1/0"))
     with pytest.raises(BudgetExhausted):
         budget.reserve("geckoterminal.new_pools")
-    assert not budget.quote(scan_plan(1, 20)).affordable
+    assert not budget.discovery_quote().affordable
     assert "error" in budget.buckets["geckoterminal"].state()
 
 

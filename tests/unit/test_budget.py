@@ -14,7 +14,6 @@ from token_discovery.sources.budget import (
     BudgetExhausted,
     TokenBucket,
     clamp_cooldown,
-    scan_plan,
 )
 from token_discovery.sources.guard import BREAKER_RESET, BREAKER_THRESHOLD, CallGate, CircuitBreaker
 
@@ -102,10 +101,22 @@ def test_the_upstream_count_can_lower_the_balance_never_raise_it() -> None:
 
 def test_a_quote_names_the_short_class_and_the_deficit() -> None:
     budget = Budget({"goplus": 2}, clock=ManualClock())
-    quote = budget.quote(scan_plan(100, 20))
+    quote = budget.quote({"goplus": 5, "dexscreener.market": 1})
     assert not quote.affordable and quote.route_class == "goplus"
     assert (quote.balance, quote.required, quote.deficit) == (2.0, 5, 3.0)
-    assert budget.quote(scan_plan(20, 20)).affordable
+    assert budget.quote({"goplus": 2}).affordable
+
+
+def test_discovery_is_refused_only_when_no_feed_can_be_paid() -> None:
+    clock = ManualClock()
+    budget = Budget({"goplus": 1}, clock=clock)
+    budget.reserve("goplus.token_security")
+    budget.rate_limited("geckoterminal.ohlcv", 120)  # candles rate-limited: GeckoTerminal cools down
+    assert budget.discovery_quote().affordable  # GoPlus spent, GeckoTerminal cooling: DexScreener still discovers
+    budget.rate_limited("dexscreener.token_profiles", 30)
+    refused = budget.discovery_quote()
+    assert not refused.affordable and refused.route_class == "dexscreener.discovery"  # the sooner one to come back
+    assert refused.retry_after == pytest.approx(30, abs=1)
 
 
 class FlakyCall:

@@ -260,10 +260,10 @@ def test_a_recent_result_is_reused_and_a_short_budget_refuses(world: World) -> N
         first = cached.service.trigger_scan(5, None, WAIT)
         again = cached.service.trigger_scan(5, None, WAIT)
         assert isinstance(again, Finished) and again.cached and again.report.scan_id == first.report.scan_id
-        for _ in range(2):
-            cached.budget.reserve("goplus.token_security", 30.0 / 2)
-        refused = cached.service.trigger_scan(6, None, WAIT)  # other parameters: a new scan the budget can't pay
-        assert isinstance(refused, Refused) and refused.to_json()["route_class"] == "goplus"
+        cached.budget.rate_limited("dexscreener.token_profiles", 30)
+        cached.budget.rate_limited("geckoterminal.new_pools", 60)
+        refused = cached.service.trigger_scan(6, None, WAIT)  # other parameters: no discovery feed can be paid
+        assert isinstance(refused, Refused) and refused.to_json()["route_class"] == "dexscreener.discovery"
     finally:
         cached.service.shutdown()
         cached.executor.shutdown(wait=True)

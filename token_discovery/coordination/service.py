@@ -22,7 +22,7 @@ from token_discovery.scan.pipeline import Scanner
 from token_discovery.scan.publisher import run_callback
 from token_discovery.scan.rescore import rescore_stored
 from token_discovery.scan.state import ScanState, ScanTally
-from token_discovery.sources.budget import Budget, Quote, scan_plan
+from token_discovery.sources.budget import Budget, Quote
 from token_discovery.sources.guard import CallGate, cancel_scope, ledger_difference
 from token_discovery.store.base import StoreUnavailable, TokenStore
 
@@ -75,8 +75,8 @@ class TokenDiscoveryService:
         return tally, ledger_difference(self.gate.ledger.snapshot(), before)
 
     def _quote(self, max_tokens: int) -> Quote:
-        """Can the budget pay for a scan of this size now? (joins and cached answers are free)"""
-        return self.gate.budget.quote(scan_plan(max_tokens, self.settings.goplus_batch))
+        """Can the budget pay for discovery now? (joins and cached answers are free; the rest degrades)"""
+        return self.gate.budget.discovery_quote()
 
     def _publish(self, flight: Flight) -> None:
         """Record the scan, hand back the lease, tell everyone, run the callbacks; called once per scan."""

@@ -30,14 +30,7 @@ RETURN_MARGIN = 0.02
 COOLDOWN_RANGE = (1.0, 900.0)
 
 
-def scan_plan(max_tokens: int, goplus_batch: int) -> dict[str, float]:
-    """The fewest calls a scan of `max_tokens` tokens can cost, per route class (one chain, no candles)."""
-    return {
-        "dexscreener.discovery": 2,
-        "geckoterminal": 1,
-        "dexscreener.market": math.ceil(max_tokens / 30),
-        "goplus": math.ceil(max_tokens / goplus_batch),
-    }
+DISCOVERY_CLASSES = ("dexscreener.discovery", "geckoterminal")  # one feed of either is enough to discover
 
 
 class Bucket(Protocol):
@@ -234,6 +227,13 @@ class Budget:
                 if worst.affordable or candidate.retry_after > worst.retry_after:
                     worst = candidate
         return worst
+
+    def discovery_quote(self) -> Quote:
+        """Can discovery itself be paid now? One feed is enough: the scan goes on with what the budget can pay
+        (market data and security for what it can; the rest is stored "unknown" and re-checked later)."""
+        quotes = [self.quote({name: 1}) for name in DISCOVERY_CLASSES if name in self.buckets]
+        payable = [q for q in quotes if q.affordable]
+        return payable[0] if payable else min(quotes, key=lambda q: q.retry_after)
 
     def snapshot(self) -> dict[str, dict[str, float]]:
         """Every bucket's state."""
