@@ -6,4 +6,4 @@ COPY . .
 RUN useradd --create-home app && mkdir -p instance && chown app instance
 USER app
 EXPOSE 5000
-CMD ["gunicorn", "-k", "gevent", "-w", "1", "-b", "0.0.0.0:5000", "app:app"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "-b", "0.0.0.0:5000", "app:app"]

@@ -1,7 +1,7 @@
-"""Entry point of the web app; the code lives in token_discovery/ (factory.py builds the app).
+"""Entry point of the web app; the code lives in token_discovery/ (api/app.py builds the app).
 
 python app.py [--demo] [--host H] [--port P]
-gunicorn -k gevent -w 1 app:app
+gunicorn -c gunicorn.conf.py app:app
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 from typing import Any
 
@@ -60,12 +61,18 @@ def main(argv: list[str] | None = None) -> None:
         print(f"demo: admin console {admin}, token {config.admin_token}", file=sys.stderr, flush=True)
     application = create_app(config)
     logging.getLogger("app").info("Token Discovery on http://%s:%s", host, port)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)  # the finally below hands the scan lease back
     try:
         socketio_of(application).run(application, host=host, port=port, allow_unsafe_werkzeug=True)
     finally:
         application.extensions["token_discovery"].close()
         if simulator:
             simulator.stop()
+
+
+def stop_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM ends the server the way Ctrl-C does, so the service shuts down cleanly."""
+    raise SystemExit(0)
 
 
 def __getattr__(name: str) -> Any:

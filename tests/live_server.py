@@ -42,7 +42,7 @@ class LiveApp:
         command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port), *self.args]
         if self.server == "gunicorn":
             bind = f"127.0.0.1:{self.port}"
-            command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", bind, "app:app"]
+            command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", bind, "app:app"]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - a file, not a pipe: a chatty server never blocks on it
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stderr=self.log)
         deadline = time.monotonic() + ready_within

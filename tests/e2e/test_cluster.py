@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -99,3 +100,27 @@ def test_two_deployments_on_one_redis_leak_nothing(simulator: SimulatorServer, t
             client.disconnect()
         alpha.stop()
         beta.stop()
+
+
+@pytest.mark.parametrize("server", ["werkzeug", "gunicorn"])
+def test_sigterm_hands_the_scan_lease_over_within_seconds(simulator, tmp_path: Path, server: str) -> None:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "shared.db"), "REDIS_URL": REDIS_URL,
+           "DISCOVERY_MIN_INTERVAL": "0", "HTTP_READ_TIMEOUT": "30", "HTTP_CALL_DEADLINE": "60",
+           "DISCOVERY_TRIGGER_WAIT": "0"}  # fmt: skip
+    holder, other = LiveApp(env, server=server).start(), LiveApp(env, server=server).start()
+    try:
+        requests.post(f"{simulator.url}/_sim/faults", json={"route": "goplus.token_security", "mode": "slow",
+                                                            "count": 50}, timeout=5).raise_for_status()  # fmt: skip
+        started = requests.post(f"{holder.url}/api/discovery/trigger", json={"max_tokens": 5}, timeout=5).json()
+        lease = redis.Redis.from_url(REDIS_URL).get("td:shared:scan:lease")
+        assert lease is not None and started["scan_id"].encode() in lease  # the holder's scan hangs on GoPlus
+        holder.stop()  # SIGTERM
+        requests.delete(f"{simulator.url}/_sim/faults", timeout=5)
+        began = time.monotonic()
+        answer = requests.post(f"{other.url}/api/discovery/trigger", json={"max_tokens": 5}, timeout=30).json()
+        assert answer["success"] and answer["scan_id"] != started["scan_id"]
+        assert time.monotonic() - began < 5  # not waiting out the stopped holder's deadline
+    finally:
+        holder.stop()
+        other.stop()

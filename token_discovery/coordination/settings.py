@@ -21,4 +21,5 @@ class ServiceSettings:
     scan_deadline: float = 120.0
     capacity: int = 200
     goplus_batch: int = 20
-    lease_ttl: float = 30.0  # the cluster lease's expiry; renewed every third of it while the scan runs
+    lease_ttl: float = 6.0  # the cluster lease's expiry, renewed every 2 s while the scan runs: a killed holder
+    # is replaced within seconds
