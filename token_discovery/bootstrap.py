@@ -115,9 +115,12 @@ class Services:
     notifier: events.Notifier
     service: TokenDiscoveryService
     gate: CallGate
+    on_close: list[Callable[[], None]] = field(default_factory=list)  # background work started around them
 
     def close(self) -> None:
-        """Stop the service, close the store and the sessions."""
+        """Stop what runs around the service, then the service; close the store and the sessions."""
+        for stop in self.on_close:
+            stop()
         self.service.shutdown()
         self.store.close()
         close = getattr(self.sources, "close", None)

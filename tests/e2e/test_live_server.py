@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -154,3 +156,26 @@ def test_socket_connections_from_other_origins_are_refused(live: LiveApp) -> Non
     friend.connect(live.url, transports=["websocket"], wait_timeout=5)  # the client sends the app's own origin
     assert friend.connected
     friend.disconnect()
+
+
+def test_a_15_second_sqlite_lock_keeps_healthz_fast_and_degraded_under_gunicorn(app_env: dict[str, str]) -> None:
+    app = LiveApp(app_env, server="gunicorn").start()
+    try:
+        holder = sqlite3.connect(app_env["SQLITE_PATH"], isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock for 15 s
+        locked_at, seen = time.monotonic(), []
+        while time.monotonic() - locked_at < 15:
+            started = time.monotonic()
+            body = requests.get(f"{app.url}/healthz", timeout=5).json()
+            assert time.monotonic() - started < 0.5, "a locked store slowed /healthz down"
+            seen.append(body["status"])
+            time.sleep(0.25)  # a load balancer's polling pace
+        assert seen[-1] == "degraded" and "degraded" in seen[: len(seen) // 2 + 1]  # said within the first 7.5 s
+        holder.execute("ROLLBACK")
+        holder.close()
+        deadline = time.monotonic() + 15
+        while requests.get(f"{app.url}/healthz", timeout=5).json()["status"] != "ok":
+            assert time.monotonic() < deadline, "health did not recover once the lock was gone"
+            time.sleep(0.25)
+    finally:
+        app.stop()

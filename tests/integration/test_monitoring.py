@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 
 import pytest
+import requests
 from flask import Flask
 
-from tests.service_support import ADMIN, make_app
+from tests.service_support import ADMIN, make_app, sim_config
 from token_discovery import events
-from token_discovery.api.app import monitor_of, services_of, socketio_of
+from token_discovery.api.app import create_app, monitor_of, services_of, socketio_of
 from token_discovery.monitoring.series import MinuteSeries
 from token_discovery.simulator import SimulatorServer
 
@@ -92,3 +95,43 @@ def test_a_logged_in_console_joins_with_its_session_cookie(app: Flask) -> None:
     socket.emit(events.JOIN_ADMIN)
     assert any(m["name"] == events.ADMIN_STATS for m in socket.get_received())
     socket.disconnect()
+
+
+def test_health_names_a_rate_limited_upstream_with_the_time_it_comes_back(simulator: SimulatorServer) -> None:
+    app = make_app(simulator)
+    try:
+        requests.post(f"{simulator.url}/_sim/faults", json={"route": "goplus.token_security", "mode": "4029"},
+                      timeout=5).raise_for_status()  # fmt: skip
+        requests.post(f"{simulator.url}/_sim/faults", json={"route": "goplus.solana_token_security", "mode": "4029"},
+                      timeout=5).raise_for_status()  # fmt: skip
+        answer = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 10}).get_json()
+        assert answer["success"] and answer["tokens_stored"] == 10  # the scan went on without GoPlus
+        monitor_of(app).probe.refresh()
+        health = app.test_client().get("/healthz").get_json()
+        assert health["status"] == "degraded"
+        assert any(reason.startswith("goplus rate-limited until ") for reason in health["reasons"]), health
+    finally:
+        services_of(app).close()
+
+
+def test_health_says_when_the_store_cannot_be_written_and_recovers(simulator: SimulatorServer, tmp_path) -> None:
+    path = tmp_path / "tokens.db"
+    app = create_app(sim_config(simulator, SQLITE_PATH=str(path)), async_mode="threading")
+    try:
+        assert app.test_client().get("/healthz").get_json()["status"] == "ok"
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+        monitor_of(app).probe.refresh()
+        started = time.perf_counter()
+        health = app.test_client().get("/healthz").get_json()
+        assert time.perf_counter() - started < 0.1
+        assert health["status"] == "degraded" and health["reasons"][0].startswith("store not writable: database is")
+        holder.execute("ROLLBACK")
+        holder.close()
+        monitor_of(app).probe.refresh()
+        assert app.test_client().get("/healthz").get_json()["status"] == "ok"
+        path.unlink()  # the file deleted under the running app
+        monitor_of(app).probe.refresh()
+        assert "is missing" in app.test_client().get("/healthz").get_json()["reasons"][0]
+    finally:
+        services_of(app).close()

@@ -56,6 +56,9 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
     monitor = Monitor(services)
+    monitor.probe.refresh()  # the first answer exists before the first request
+    socketio.start_background_task(monitor.probe.loop)
+    services.on_close.append(monitor.probe.stop)
     app.extensions["token_discovery.monitor"] = monitor
     app.extensions["token_discovery.metrics"] = install_metrics(services, monitor)
     socketio.on_namespace(DiscoveryNamespace(socketio, services.service, monitor))

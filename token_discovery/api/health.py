@@ -1,20 +1,14 @@
-"""Liveness for load balancers."""
+"""Liveness for load balancers: the background health probes' latest answer, never a blocking call."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
-
-from token_discovery.api.responses import services
-from token_discovery.store.base import StoreUnavailable
+from flask import Blueprint, Response, current_app, jsonify
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    """ok when the store answers, degraded otherwise; the process itself is alive either way."""
-    try:
-        services().store.ping()
-    except StoreUnavailable:
-        return jsonify({"status": "degraded", "store": "unavailable"}), 200
-    return jsonify({"status": "ok"}), 200
+    """ok, or degraded with the reasons (store, Redis, upstream cooldowns, discovery); the process is alive."""
+    answer = current_app.extensions["token_discovery.monitor"].probe.latest()
+    return jsonify({"status": answer["status"], "reasons": answer["reasons"], "checked_at": answer["checked_at"]}), 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ class AutoDiscovery:
         self._lock = threading.Lock()
         self._stop: threading.Event | None = None
         self._thread: threading.Thread | None = None
+        self.started_epoch: float | None = None  # when the running loop started (for "discovery stalled")
 
     @property
     def active(self) -> bool:
@@ -32,7 +34,7 @@ class AutoDiscovery:
             self.max_tokens = max_tokens or self.max_tokens
             if self.active:
                 return False
-            self._stop = threading.Event()
+            self._stop, self.started_epoch = threading.Event(), time.time()
             self._thread = threading.Thread(target=self._loop, args=(self._stop,), name="auto-discovery", daemon=True)
             self._thread.start()
         log.info("auto-discovery started: every %ss, %s tokens", self.interval, self.max_tokens)

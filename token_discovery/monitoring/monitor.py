@@ -7,11 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import redis
-
+from token_discovery.monitoring.health import HealthProbe
 from token_discovery.monitoring.series import MinuteSeries
 from token_discovery.sources.budget import PUBLISHED_LIMITS
-from token_discovery.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from token_discovery.bootstrap import Services
@@ -29,7 +27,7 @@ class Monitor:
         self.started_at = clock()
         self.tokens = MinuteSeries(clock=clock)
         self.count_clients: Callable[[], int] = lambda: 0  # the Socket.IO namespace installs its own count
-        self._redis: Any = None
+        self.probe = HealthProbe(services, clock)
         services.service.on_new_token(lambda record: self.tokens.add("tokens"))
 
     @property
@@ -87,41 +85,12 @@ class Monitor:
         return answer
 
     def health(self) -> dict[str, Any]:
-        """Store, Redis, the last scan and each upstream's breaker; 'degraded' when any part is not ok."""
+        """The background probes' latest answer, with the scan, the schedule and each upstream's state."""
         app = self._services
-        store = self._store_health()
-        redis = self._redis_health()
         scan = app.service.current_scan()
-        upstream = app.gate.health()
-        healthy = store["ok"] and redis.get("ok", True) and scan.get("status") != "failed"
-        healthy = healthy and all(state == "closed" for state in upstream["breakers"].values())
         return {
-            "status": "ok" if healthy else "degraded",
-            "store": store,
-            "redis": redis,
+            **self.probe.latest(),
             "last_scan": {key: scan.get(key) for key in ("status", "scan_id", "error")},
             "auto_discovery_active": app.service.auto.active,
-            "upstream": upstream,
+            "upstream": app.gate.health(),
         }
-
-    def _store_health(self) -> dict[str, Any]:
-        """Whether the store answers a ping."""
-        store = self._services.store
-        try:
-            store.ping()
-        except StoreUnavailable as error:
-            return {"ok": False, "kind": type(store).__name__, "error": str(error)[:200]}
-        return {"ok": True, "kind": type(store).__name__}
-
-    def _redis_health(self) -> dict[str, Any]:
-        """Whether Redis answers a ping within half a second; {'configured': False} without REDIS_URL."""
-        url = self._services.config.redis_url
-        if not url:
-            return {"configured": False}
-        try:
-            if self._redis is None:
-                self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-            self._redis.ping()
-        except redis.RedisError as error:
-            return {"configured": True, "ok": False, "error": str(error)[:200]}
-        return {"configured": True, "ok": True}

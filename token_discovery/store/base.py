@@ -89,6 +89,10 @@ class TokenStore(Protocol):
         """Raise StoreUnavailable when the database cannot answer."""
         ...
 
+    def check_writable(self) -> None:
+        """Raise StoreUnavailable when a write would fail now (locked, read-only, full, missing, unreachable)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

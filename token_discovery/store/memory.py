@@ -129,5 +129,8 @@ class MemoryStore:
     def ping(self) -> None:
         """Always answers."""
 
+    def check_writable(self) -> None:
+        """Memory is always writable."""
+
     def close(self) -> None:
         """Nothing to release."""

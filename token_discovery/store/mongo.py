@@ -226,6 +226,13 @@ class MongoStore:
         except PyMongoError as error:
             raise StoreUnavailable(str(error)) from error
 
+    def check_writable(self) -> None:
+        """Write one small document; StoreUnavailable when the server refuses or cannot be reached."""
+        try:
+            self._db["health"].update_one({"_id": "probe"}, {"$set": {"at": datetime.now(UTC)}}, upsert=True)
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+
     def close(self) -> None:
         """Close the client."""
         self._db.client.close()

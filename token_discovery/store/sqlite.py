@@ -42,6 +42,7 @@ CREATE INDEX IF NOT EXISTS outcomes_discovered ON outcomes (discovered_at);
 """
 _COLUMNS = "seq, chain, address, data, risk_score, risk_level, complete, scanned_at"
 SCAN_HISTORY = 500
+PROBE_WAIT = 0.2  # seconds the health probe waits for another writer's lock before saying "not writable"
 
 
 def _record(row: sqlite3.Row) -> TokenRecord:
@@ -64,7 +65,7 @@ class SQLiteStore:
     def __init__(self, path: str, capacity: int = 200) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.capacity = capacity
+        self.capacity, self._path = capacity, path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
         self._db.row_factory = sqlite3.Row
@@ -219,6 +220,25 @@ class SQLiteStore:
     def ping(self) -> None:
         """SQLite is embedded: it answers as long as the file can be read."""
         self._query("SELECT 1")
+
+    def check_writable(self) -> None:
+        """Write to the file from a second connection that gives up at once when another holds the lock."""
+        if self._path == ":memory:":
+            return self.ping()
+        if not Path(self._path).exists():
+            raise StoreUnavailable(f"the database file {self._path} is missing")
+        try:
+            probe = sqlite3.connect(self._path, timeout=PROBE_WAIT, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(str(error)) from error
+        try:
+            probe.execute("CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, at TEXT NOT NULL)")
+            probe.execute("INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)", (datetime.now(UTC).isoformat(),))
+        except sqlite3.Error as error:
+            raise StoreUnavailable(str(error)) from error
+        finally:
+            probe.close()
+        return None
 
     def close(self) -> None:
         """Close the connection."""
