@@ -288,12 +288,14 @@ def test_scan_now_shows_the_result_then_a_cached_answer_as_such(
 
 
 def test_scan_now_shows_a_budget_refusal_with_its_retry_time(app_env: dict[str, str], context: BrowserContext) -> None:
-    live = LiveApp({**app_env, "BUDGET_GECKOTERMINAL_PER_MINUTE": "1"}).start()
+    live = LiveApp(
+        {**app_env, "BUDGET_GECKOTERMINAL_PER_MINUTE": "1", "BUDGET_DEXSCREENER_DISCOVERY_PER_MINUTE": "2"}
+    ).start()
     try:
         page = open_dashboard(context.new_page(), live.url)
         page.click("#scan")
         page.wait_for_selector("#scan-state:has-text('Scan done')")
-        page.click("#scan")  # GeckoTerminal's one call a minute is spent
+        page.click("#scan")  # every discovery feed's budget is spent: no scan can be paid
         page.wait_for_selector("#scan-state[data-state='refused']")
         assert re.search(r"Retry in \d+ s", page.locator("#scan-state").inner_text())
         assert page.locator("#scan").is_disabled() and page.locator("#scan").inner_text().startswith("Retry in")

@@ -115,7 +115,10 @@ def _paths() -> dict[str, Any]:
         "/api/admin/health": _get("Health of the store, Redis, the last scan and each upstream", {"type": "object"},
                                   401, 403, security=ADMIN),
         "/api/admin/rescore": {"post": {"summary": "Rescore stored tokens with the current rules", **admin_post}},
-        "/healthz": _get("Liveness", _object(status={"type": "string", "enum": ["ok", "degraded"]})),
+        "/healthz": _get("Liveness: the background health probes' latest answer", _object(
+            status={"type": "string", "enum": ["ok", "degraded"]},
+            reasons={"type": "array", "items": {"type": "string"}},
+            checked_at={"type": "string", "format": "date-time"})),
         "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
             "200": {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/api/openapi.json": _get("This document", {"type": "object"}),
