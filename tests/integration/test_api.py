@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+import requests
 from flask import Flask
 
 from tests.service_support import ADMIN, make_app, sim_config
@@ -358,3 +359,17 @@ def test_stats_and_metrics_answer_at_once_while_a_trigger_is_stuck_on_the_cluste
         trigger.join(10)
     finally:
         services_of(application).close()
+
+
+def test_a_failed_scan_answers_503_with_its_cause(simulator) -> None:
+    app = make_app(simulator)
+    try:
+        for route in ("dexscreener.token_profiles", "dexscreener.token_boosts", "geckoterminal.new_pools"):
+            requests.post(f"{simulator.url}/_sim/faults", json={"route": route, "mode": "500", "count": 10},
+                          timeout=5).raise_for_status()  # fmt: skip
+        response = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 3})
+        body = response.get_json()
+        assert response.status_code == 503 and body["success"] is False and body["scan_id"]
+        assert body["error"].startswith("scan failed: every discovery feed failed")
+    finally:
+        services_of(app).close()

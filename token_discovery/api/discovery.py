@@ -30,7 +30,7 @@ def trigger() -> Answer:
     if isinstance(outcome, Running):
         return ok(202, **{k: v for k, v in result.items() if k != "success"})
     if not outcome.report.success:
-        return fail(502, result.get("error") or "scan failed", scan_id=result.get("scan_id"))
+        return fail(503, f"scan failed: {result.get('error') or 'unknown cause'}", scan_id=result.get("scan_id"))
     return ok(200, **{k: v for k, v in result.items() if k != "success"})
 
 

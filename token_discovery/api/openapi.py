@@ -22,7 +22,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     """Error responses, all with the same body."""
     texts = {400: "Invalid input", 401: "Admin credential missing or wrong", 403: "Admin access disabled",
-             429: "Too many requests", 502: "The scan failed upstream", 503: "Database unavailable"}  # fmt: skip
+             429: "Too many requests",
+             503: "The scan failed (its cause in `error`) or the database is unavailable"}  # fmt: skip
     return {str(code): _json(ERROR, texts[code]) for code in codes}
 
 
@@ -92,7 +93,7 @@ def _paths() -> dict[str, Any]:
             "The scan is still running",
         ),  # fmt: skip
         "429": _json({"$ref": "#/components/schemas/BudgetRefusal"}, "Budget or inbound limit exceeded"),
-        **_errors(400, 502),
+        **_errors(400, 503),
     }
     admin_post = {"security": ADMIN, "responses": {"200": _json({"type": "object"}, "OK"), **_errors(400, 401, 403)}}
     return {
