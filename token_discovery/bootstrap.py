@@ -157,4 +157,5 @@ def build_services(config: Config, **overrides: Any) -> Services:
     lease = overrides.get("lease") or shared or LocalLease()
     service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease, gate=gate,
                                     executor=overrides.get("executor"))  # fmt: skip
+    service.recover_interrupted()
     return Services(config, store, sources, notifier, service, gate)

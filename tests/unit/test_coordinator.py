@@ -142,8 +142,9 @@ def test_a_deadline_racing_publication_settles_the_scan_once(world: World) -> No
     publishing, release = threading.Event(), threading.Event()
 
     def slow_record(scan: dict) -> None:  # the store is slow while the finished scan is being published
-        publishing.set()
-        assert release.wait(WAIT)
+        if scan["status"] != "running":
+            publishing.set()
+            assert release.wait(WAIT)
         MemoryStore.record_scan(world.store, scan)
 
     world.store.record_scan = slow_record  # type: ignore[method-assign]
@@ -277,3 +278,18 @@ def test_a_trigger_that_cannot_wait_gets_running_and_the_scan_goes_on(world: Wor
     go.set()
     flight = world.service.coordinator.current()
     assert flight is not None and flight.wait(WAIT) is not None and world.store.scan_count() == 1
+
+
+def test_a_scan_is_recorded_running_and_a_dead_processs_scan_is_found_interrupted(world: World) -> None:
+    seen_running = []
+    world.scanner.body = lambda state: (seen_running.append(world.store.scans(5)), ScanTally())[1]
+    outcome = world.service.trigger_scan(5, None, WAIT)
+    assert isinstance(outcome, Finished)
+    assert [s["status"] for s in seen_running[0]] == ["running"] and world.store.scan_count() == 1
+    assert [s["status"] for s in world.store.scans(5)] == ["completed"]  # replaced when it ended, counted once
+    world.store.record_scan({"scan_id": "killed", "status": "running", "started_at": "2026-01-01T00:00:00+00:00",
+                             "finished_at": "2026-01-01T00:00:00+00:00"})  # fmt: skip
+    assert world.service.recover_interrupted() == 1
+    killed = next(s for s in world.store.scans(5) if s["scan_id"] == "killed")
+    assert killed["status"] == "interrupted" and "stopped" in killed["error"]
+    assert world.service.recover_interrupted() == 0

@@ -225,3 +225,11 @@ def test_due_outcomes_of_one_chain_are_not_starved_by_another_and_stale_ones_are
     now = T0 + timedelta(hours=3)
     assert [d["address"] for d in store.due_outcomes(now, 5, "solana", now - timedelta(hours=36))] == ["Mint1"]
     assert len(store.due_outcomes(now, 50)) == 22
+
+
+def test_a_running_scan_is_replaced_when_it_ends_and_counted_once(opener: Opener) -> None:
+    store = opener(200)
+    store.record_scan({"scan_id": "s1", "status": "running", "finished_at": T0.isoformat()})
+    assert store.scan_count() == 0 and store.scans(5)[0]["status"] == "running"
+    store.record_scan({"scan_id": "s1", "status": "completed", "finished_at": (T0 + timedelta(seconds=9)).isoformat()})
+    assert store.scan_count() == 1 and [s["status"] for s in store.scans(5)] == ["completed"]

@@ -18,7 +18,6 @@ from token_discovery.scan.state import ScanCancelled, ScanState, ScanTally
 from token_discovery.sources.budget import Quote
 
 log = logging.getLogger(__name__)
-
 PUBLISH_WAIT = 1.0  # how long a trigger waits for the publication of an outcome already decided
 Run = Callable[[ScanState], tuple[ScanTally, Mapping[str, Any]]]  # the pipeline, metered: (tally, upstream ledger)
 
@@ -29,6 +28,7 @@ class Hooks:
 
     run: Run
     quote: Callable[[int], Quote]
+    started: Callable[[Flight], None]  # a scan of ours took off (recorded as running: a kill shows later)
     publish: Callable[[Flight], None]  # record, hand back the lease, announce, callbacks: after settlement
     total_scans: Callable[[], int]
 
@@ -150,6 +150,7 @@ class ScanCoordinator:
     def _run(self, flight: Flight) -> None:
         """Run the pipeline and settle the flight with its report (unless its deadline settled it first)."""
         try:
+            self._hooks.started(flight)
             tally, upstream = self._hooks.run(flight.state)
             report = self._report(flight.state, "completed", None, tally, upstream)
         except ScanCancelled:
@@ -238,8 +239,8 @@ class ScanCoordinator:
             return self._current or self._last
 
     def last(self) -> Flight | None:
-        """The last settled flight."""
-        return self._last  # one reference read: atomic
+        """The last settled flight (one reference read: atomic)."""
+        return self._last
 
     def shutdown(self) -> None:
         """Abandon a running flight (published before returning)."""

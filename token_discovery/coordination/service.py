@@ -12,19 +12,17 @@ from typing import Any
 from token_discovery import events
 from token_discovery.analysis.outcomes import summarize
 from token_discovery.coordination.coordinator import Hooks, ScanCoordinator
-from token_discovery.coordination.flight import Flight
-from token_discovery.coordination.lease import LeaseUnavailable, LocalLease, ScanLease
+from token_discovery.coordination.history import ScanHistory
+from token_discovery.coordination.lease import LocalLease, ScanLease
 from token_discovery.coordination.reports import Demand, Finished, ServiceStats, ServiceStatus, TriggerOutcome
 from token_discovery.coordination.schedule import AutoDiscovery
 from token_discovery.coordination.settings import ServiceSettings, utc_now
-from token_discovery.records import iso
 from token_discovery.scan.pipeline import Scanner
-from token_discovery.scan.publisher import run_callback
 from token_discovery.scan.rescore import rescore_stored
 from token_discovery.scan.state import ScanState, ScanTally
 from token_discovery.sources.budget import Budget, Quote
 from token_discovery.sources.guard import CallGate, cancel_scope, ledger_difference
-from token_discovery.store.base import StoreUnavailable, TokenStore
+from token_discovery.store.base import TokenStore
 
 log = logging.getLogger(__name__)
 WORKERS = 8  # scans, their lease renewals, followers of other processes' scans, late publications
@@ -49,11 +47,12 @@ class TokenDiscoveryService:
         self._scanner, self._store, self._notifier, self._clock = scanner, store, notifier, clock
         self._lease: ScanLease = lease or LocalLease()
         self._executor = executor or ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="scan")
-        hooks = Hooks(self._run_metered, self._quote, self._publish, self._total_scans)
+        self.history = ScanHistory(store, self._lease, notifier, clock, settings.scan_deadline)
+        hooks = Hooks(self._run_metered, self._quote, self.history.record_running, self.history.publish,
+                      self.history.total_scans)  # fmt: skip
         self.coordinator = ScanCoordinator(hooks, self._lease, settings, self._executor, clock, monotonic)
         self.auto = AutoDiscovery(lambda n: self.trigger_scan(n, None, wait=None), settings.auto_interval,
                                   settings.default_max_tokens)  # fmt: skip
-        self._scan_callbacks: list[Callable[[dict[str, Any]], None]] = []
 
     # ---- scans ------------------------------------------------------------------------------
 
@@ -77,34 +76,6 @@ class TokenDiscoveryService:
     def _quote(self, max_tokens: int) -> Quote:
         """Can the budget pay for discovery now? (joins and cached answers are free; the rest degrades)"""
         return self.gate.budget.discovery_quote()
-
-    def _publish(self, flight: Flight) -> None:
-        """Record the scan, hand back the lease, tell everyone, run the callbacks; called once per scan."""
-        report = flight.report
-        assert report is not None
-        summary = report.to_json()
-        if not flight.state.remote:  # a scan another process ran is that process's to record and release
-            self._guarded("record scan", lambda: self._store.record_scan(summary))
-            self._guarded("release the scan lease", lambda: self._lease.release(report.scan_id, summary))
-        event = events.SCAN_COMPLETED if report.success else events.SCAN_ERROR
-        self._notifier.broadcast(event, {**summary, "timestamp": iso(report.finished_at)})
-        for callback in self._scan_callbacks:
-            run_callback(callback, summary)
-
-    @staticmethod
-    def _guarded(what: str, action: Callable[[], object]) -> None:
-        """Do a publication step; its failure is logged, never raised into the scan's settlement."""
-        try:
-            action()
-        except (StoreUnavailable, LeaseUnavailable):
-            log.exception("could not %s", what)
-
-    def _total_scans(self) -> int:
-        """Scans ever recorded (0 when the store cannot say)."""
-        try:
-            return self._store.scan_count()
-        except StoreUnavailable:
-            return 0
 
     # ---- auto-discovery ---------------------------------------------------------------------
 
@@ -137,7 +108,7 @@ class TokenDiscoveryService:
             auto_discovery_max_tokens=self.auto.max_tokens,
             last_scan_timestamp=report.finished_at if report else None,
             last_scan_status=report.status if report else None,
-            total_scans=self._total_scans(),
+            total_scans=self.history.total_scans(),
             tokens_in_database=self._store.count(),
             database_capacity=self.settings.capacity,
         )
@@ -147,7 +118,7 @@ class TokenDiscoveryService:
         newest = self._store.recent(1)
         last = self.coordinator.last()
         return ServiceStats(
-            total_scans=self._total_scans(),
+            total_scans=self.history.total_scans(),
             total_tokens_discovered=newest[0].seq if newest else 0,
             levels=self._store.level_counts(),
             last_scan=last.report.finished_at if last and last.report else None,
@@ -166,6 +137,10 @@ class TokenDiscoveryService:
     def replay(self, last_seq: int, join: Callable[[], None], send: Callable[[dict[str, Any]], None]) -> int:
         """Join the room and send every stored token above last_seq, with no gap and no duplicate."""
         return self._scanner.publisher.replay(last_seq, self.settings.capacity, join, send)
+
+    def recover_interrupted(self) -> int:
+        """At start: scans left "running" by a process that died are recorded as interrupted; how many."""
+        return self.history.recover_interrupted()
 
     def rescore(self) -> dict[str, Any]:
         """Recompute every stored verdict with the current rules; report old -> new."""
@@ -189,7 +164,7 @@ class TokenDiscoveryService:
 
     def on_scan_complete(self, callback: Callable[[dict[str, Any]], None]) -> None:
         """Call `callback(report)` after every scan, failed ones included (after it is settled, outside any lock)."""
-        self._scan_callbacks.append(callback)
+        self.history.callbacks.append(callback)
 
     def shutdown(self) -> None:
         """Stop the auto loop, abandon a running scan (published before returning), release the pool."""

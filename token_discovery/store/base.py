@@ -56,7 +56,7 @@ class TokenStore(Protocol):
         ...
 
     def record_scan(self, scan: Mapping[str, Any]) -> None:
-        """Keep the summary of a finished scan."""
+        """Keep the summary of a scan by its id (a "running" one is replaced when it ends, and only then counted)."""
         ...
 
     def scans(self, limit: int) -> list[dict[str, Any]]:

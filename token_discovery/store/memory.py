@@ -82,7 +82,7 @@ class MemoryStore:
         with self._lock:
             self._scans = [s for s in self._scans if s["scan_id"] != scan["scan_id"]] + [summary]
             self._scans = sorted(self._scans, key=lambda s: s["finished_at"])[-SCAN_HISTORY:]
-            self._scan_count += 1
+            self._scan_count += int(scan.get("status") != "running")  # a scan counts once it has ended
 
     def scans(self, limit: int) -> list[dict[str, Any]]:
         """The latest scan summaries, newest first."""

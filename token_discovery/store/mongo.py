@@ -196,7 +196,8 @@ class MongoStore:
                 "finished_at": scan.get("finished_at") or datetime.now(UTC).isoformat(),
             }
             self._scans.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-            self._next("scans")
+            if scan.get("status") != "running":  # a scan counts once it has ended
+                self._next("scans")
             old = list(self._scans.find({}, {"_id": 1}).sort("finished_at", -1).skip(SCAN_HISTORY))
             if old:
                 self._scans.delete_many({"_id": {"$in": [doc["_id"] for doc in old]}})

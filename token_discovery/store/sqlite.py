@@ -203,9 +203,11 @@ class SQLiteStore:
             "DELETE FROM scans WHERE id NOT IN (SELECT id FROM scans ORDER BY finished_at DESC LIMIT ?)",
             (SCAN_HISTORY,),
         )
-        self._db.execute(
-            "INSERT INTO counters (name, value) VALUES ('scans', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
-        )
+        if scan.get("status") != "running":  # a scan counts once it has ended
+            self._db.execute(
+                "INSERT INTO counters (name, value) VALUES ('scans', 1) "
+                "ON CONFLICT(name) DO UPDATE SET value = value + 1"
+            )
 
     def scans(self, limit: int) -> list[dict[str, Any]]:
         """The latest scan summaries, newest first."""
