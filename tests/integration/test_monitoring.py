@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -15,6 +19,8 @@ from token_discovery import events
 from token_discovery.api.app import create_app, monitor_of, services_of, socketio_of
 from token_discovery.monitoring.series import MinuteSeries
 from token_discovery.simulator import SimulatorServer
+from token_discovery.store.base import StoreUnavailable
+from token_discovery.store.sqlite import SQLiteStore
 
 
 class WallClock:
@@ -135,3 +141,25 @@ def test_health_says_when_the_store_cannot_be_written_and_recovers(simulator: Si
         assert "is missing" in app.test_client().get("/healthz").get_json()["reasons"][0]
     finally:
         services_of(app).close()
+
+
+CHATTR = shutil.which("chattr")
+
+
+@pytest.mark.skipif(CHATTR is None or os.geteuid() != 0, reason="needs chattr and root to make a file read-only")
+def test_a_store_read_only_at_start_writes_again_once_the_file_is_writable(tmp_path) -> None:
+    path = tmp_path / "tokens.db"
+    SQLiteStore(str(path)).close()
+    subprocess.run([CHATTR, "+i", str(path)], check=True)  # read-only even for root
+    try:
+        store = SQLiteStore(str(path))
+        with pytest.raises(StoreUnavailable, match="readonly"):
+            store.upsert("base", "0x1", {}, 0, "unknown", False, datetime.now(UTC))
+        with pytest.raises(StoreUnavailable):
+            store.check_writable()
+    finally:
+        subprocess.run([CHATTR, "-i", str(path)], check=True)
+    stored = store.upsert("base", "0x1", {}, 0, "unknown", False, datetime.now(UTC))  # no restart needed
+    assert stored.created and store.count() == 1
+    store.check_writable()
+    store.close()

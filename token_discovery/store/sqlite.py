@@ -12,6 +12,7 @@ from typing import Any
 
 from token_discovery.models import StoredToken, TokenRecord
 from token_discovery.store.base import StoreUnavailable, key_list
+from token_discovery.store.sqlite_health import probe_write
 from token_discovery.store.sqlite_outcomes import SQLiteOutcomes
 
 SCHEMA = """
@@ -29,20 +30,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE INDEX IF NOT EXISTS tokens_chain_seq ON tokens (chain, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, finished_at TEXT NOT NULL, summary TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS outcomes (
-    chain TEXT NOT NULL,
-    address TEXT NOT NULL,
-    discovered_at TEXT NOT NULL,
-    next_due TEXT,
-    document TEXT NOT NULL,
-    PRIMARY KEY (chain, address)
-);
-CREATE INDEX IF NOT EXISTS outcomes_due ON outcomes (next_due);
-CREATE INDEX IF NOT EXISTS outcomes_discovered ON outcomes (discovered_at);
 """
 _COLUMNS = "seq, chain, address, data, risk_score, risk_level, complete, scanned_at"
 SCAN_HISTORY = 500
-PROBE_WAIT = 0.2  # seconds the health probe waits for another writer's lock before saying "not writable"
 
 
 def _record(row: sqlite3.Row) -> TokenRecord:
@@ -65,9 +55,13 @@ class SQLiteStore:
     def __init__(self, path: str, capacity: int = 200) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.capacity, self._path = capacity, path
+        self.capacity, self._path, self._stale = capacity, path, False
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5)
+        self._open()
+
+    def _open(self) -> None:
+        """Connect (again), in WAL mode, with the schema in place."""
+        self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=5)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -77,6 +71,21 @@ class SQLiteStore:
         self.outcomes_for = self.outcome_table.outcomes_for
         self.due_outcomes = self.outcome_table.due_outcomes
         self.outcomes_since = self.outcome_table.outcomes_since
+
+    def _failed_write(self, error: sqlite3.Error) -> StoreUnavailable:
+        """After a failed write (call under the lock): roll back; a connection stuck read-only is marked, so the
+        next write reopens it and the store writes again by itself once the file is writable again."""
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+        self._stale = "readonly" in str(error).lower() and self._path != ":memory:"
+        return StoreUnavailable(str(error))
+
+    def _fresh(self) -> None:
+        """Reopen a connection marked read-only before writing through it (call under the lock)."""
+        if self._stale:
+            self._db.close()
+            self._open()
+            self._stale = False
 
     def _next_seq(self) -> int:
         """Take the next seq from the counter (call inside a transaction)."""
@@ -100,14 +109,13 @@ class SQLiteStore:
         values = (json.dumps(data), score, level, int(complete), at.isoformat())
         with self._lock:
             try:
+                self._fresh()
                 self._db.execute("BEGIN IMMEDIATE")
                 stored = self._upsert_locked(chain, address, values)
                 self._trim()
                 self._db.execute("COMMIT")
             except sqlite3.Error as error:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise StoreUnavailable(str(error)) from error
+                raise self._failed_write(error) from error
         return stored
 
     def _upsert_locked(self, chain: str, address: str, values: tuple[Any, ...]) -> StoredToken:
@@ -189,9 +197,10 @@ class SQLiteStore:
         finished = scan.get("finished_at") or datetime.now(UTC).isoformat()
         with self._lock:
             try:
+                self._fresh()
                 self._record_scan_locked(scan, finished)
             except sqlite3.Error as error:
-                raise StoreUnavailable(str(error)) from error
+                raise self._failed_write(error) from error
 
     def _record_scan_locked(self, scan: Mapping[str, Any], finished: str) -> None:
         """The inserts of record_scan (call under the lock)."""
@@ -226,21 +235,9 @@ class SQLiteStore:
     def check_writable(self) -> None:
         """Write to the file from a second connection that gives up at once when another holds the lock."""
         if self._path == ":memory:":
-            return self.ping()
-        if not Path(self._path).exists():
-            raise StoreUnavailable(f"the database file {self._path} is missing")
-        try:
-            probe = sqlite3.connect(self._path, timeout=PROBE_WAIT, isolation_level=None)
-        except sqlite3.Error as error:
-            raise StoreUnavailable(str(error)) from error
-        try:
-            probe.execute("CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY, at TEXT NOT NULL)")
-            probe.execute("INSERT OR REPLACE INTO health (id, at) VALUES (1, ?)", (datetime.now(UTC).isoformat(),))
-        except sqlite3.Error as error:
-            raise StoreUnavailable(str(error)) from error
-        finally:
-            probe.close()
-        return None
+            self.ping()
+        else:
+            probe_write(self._path)
 
     def close(self) -> None:
         """Close the connection."""

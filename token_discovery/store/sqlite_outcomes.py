@@ -11,6 +11,18 @@ from typing import Any
 
 from token_discovery.store.base import OUTCOME_RETENTION, OUTCOME_ROWS, StoreUnavailable, key_list
 
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outcomes (
+    chain TEXT NOT NULL,
+    address TEXT NOT NULL,
+    discovered_at TEXT NOT NULL,
+    next_due TEXT,
+    document TEXT NOT NULL,
+    PRIMARY KEY (chain, address)
+);
+CREATE INDEX IF NOT EXISTS outcomes_due ON outcomes (next_due);
+CREATE INDEX IF NOT EXISTS outcomes_discovered ON outcomes (discovered_at);
+"""
 Query = Callable[[str, Iterable[Any]], list[sqlite3.Row]]
 
 
@@ -19,6 +31,7 @@ class SQLiteOutcomes:
 
     def __init__(self, db: sqlite3.Connection, lock: threading.Lock, query: Query) -> None:
         self._db, self._lock, self._query = db, lock, query
+        db.executescript(SCHEMA)
 
     def save_outcomes(self, documents: Sequence[Mapping[str, Any]]) -> None:
         """Upsert outcome documents, then drop those past the retention or beyond the row bound."""
