@@ -179,3 +179,22 @@ def test_a_15_second_sqlite_lock_keeps_healthz_fast_and_degraded_under_gunicorn(
             time.sleep(0.25)
     finally:
         app.stop()
+
+
+def test_a_scan_blocked_on_a_locked_sqlite_file_freezes_nobody_under_gunicorn(app_env: dict[str, str]) -> None:
+    app = LiveApp({**app_env, "DISCOVERY_TRIGGER_WAIT": "0"}, server="gunicorn").start()
+    try:
+        holder = sqlite3.connect(app_env["SQLITE_PATH"], isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # the scan's writes now wait 5 s each for the lock
+        assert requests.post(f"{app.url}/api/discovery/trigger", json={"max_tokens": 5}, timeout=5).status_code == 202
+        slowest = 0.0
+        for _ in range(20):  # meanwhile the worker keeps answering everybody else
+            for path in ("/healthz", "/api/discovery/status", "/api/discovery/recent?limit=5", "/"):
+                started = time.monotonic()
+                assert requests.get(f"{app.url}{path}", timeout=5).status_code == 200
+                slowest = max(slowest, time.monotonic() - started)
+        assert slowest < 0.5, f"a request waited {slowest:.2f} s behind the locked database"
+        holder.execute("ROLLBACK")
+        holder.close()
+    finally:
+        app.stop()

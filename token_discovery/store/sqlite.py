@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from token_discovery.models import StoredToken, TokenRecord
-from token_discovery.store.base import StoreUnavailable, key_list
-from token_discovery.store.sqlite_health import probe_write
+from token_discovery.store.base import key_list
+from token_discovery.store.sqlite_connection import SQLiteConnection
 from token_discovery.store.sqlite_outcomes import SQLiteOutcomes
 
 SCHEMA = """
@@ -33,6 +31,7 @@ CREATE TABLE IF NOT EXISTS scans (id TEXT PRIMARY KEY, finished_at TEXT NOT NULL
 """
 _COLUMNS = "seq, chain, address, data, risk_score, risk_level, complete, scanned_at"
 SCAN_HISTORY = 500
+T = TypeVar("T")
 
 
 def _record(row: sqlite3.Row) -> TokenRecord:
@@ -49,43 +48,20 @@ def _record(row: sqlite3.Row) -> TokenRecord:
     )
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteConnection):
     """TokenStore over one SQLite file (or ':memory:'), safe to share between threads."""
 
     def __init__(self, path: str, capacity: int = 200) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.capacity, self._path, self._stale = capacity, path, False
-        self._lock = threading.Lock()
-        self._open()
+        self.capacity = capacity
+        super().__init__(path, SCHEMA)
 
-    def _open(self) -> None:
-        """Connect (again), in WAL mode, with the schema in place."""
-        self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None, timeout=5)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+    def _opened(self) -> None:
+        """Bind the outcome table to the (re)opened connections."""
         self.outcome_table = SQLiteOutcomes(self._db, self._lock, self._query)
         self.save_outcomes = self.outcome_table.save_outcomes
         self.outcomes_for = self.outcome_table.outcomes_for
         self.due_outcomes = self.outcome_table.due_outcomes
         self.outcomes_since = self.outcome_table.outcomes_since
-
-    def _failed_write(self, error: sqlite3.Error) -> StoreUnavailable:
-        """After a failed write (call under the lock): roll back; a connection stuck read-only is marked, so the
-        next write reopens it and the store writes again by itself once the file is writable again."""
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
-        self._stale = "readonly" in str(error).lower() and self._path != ":memory:"
-        return StoreUnavailable(str(error))
-
-    def _fresh(self) -> None:
-        """Reopen a connection marked read-only before writing through it (call under the lock)."""
-        if self._stale:
-            self._db.close()
-            self._open()
-            self._stale = False
 
     def _next_seq(self) -> int:
         """Take the next seq from the counter (call inside a transaction)."""
@@ -96,27 +72,11 @@ class SQLiteStore:
         return int(row[0])
 
     def upsert(
-        self,
-        chain: str,
-        address: str,
-        data: Mapping[str, Any],
-        score: int,
-        level: str,
-        complete: bool,
-        at: datetime,
+        self, chain: str, address: str, data: Mapping[str, Any], score: int, level: str, complete: bool, at: datetime
     ) -> StoredToken:
         """Insert with the next seq or update in place; trim the oldest beyond capacity."""
         values = (json.dumps(data), score, level, int(complete), at.isoformat())
-        with self._lock:
-            try:
-                self._fresh()
-                self._db.execute("BEGIN IMMEDIATE")
-                stored = self._upsert_locked(chain, address, values)
-                self._trim()
-                self._db.execute("COMMIT")
-            except sqlite3.Error as error:
-                raise self._failed_write(error) from error
-        return stored
+        return self._write(lambda: self._upsert_locked(chain, address, values))
 
     def _upsert_locked(self, chain: str, address: str, values: tuple[Any, ...]) -> StoredToken:
         """The upsert itself, inside the transaction."""
@@ -137,6 +97,7 @@ class SQLiteStore:
                 (*values, seq),
             )
         row = self._db.execute(f"SELECT {_COLUMNS} FROM tokens WHERE seq = ?", (seq,)).fetchone()
+        self._trim()
         return StoredToken(_record(row), created=old is None, previous=None if old is None else _record(old))
 
     def _trim(self) -> None:
@@ -145,14 +106,6 @@ class SQLiteStore:
             "DELETE FROM tokens WHERE seq <= (SELECT seq FROM tokens ORDER BY seq DESC LIMIT 1 OFFSET ?)",
             (self.capacity,),
         )
-
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        """Run a read under the lock."""
-        with self._lock:
-            try:
-                return self._db.execute(sql, tuple(params)).fetchall()
-            except sqlite3.OperationalError as error:
-                raise StoreUnavailable(str(error)) from error
 
     def recent(self, limit: int, chain: str | None = None, after_seq: int | None = None) -> list[TokenRecord]:
         """The newest records first."""
@@ -195,12 +148,7 @@ class SQLiteStore:
     def record_scan(self, scan: Mapping[str, Any]) -> None:
         """Keep a scan summary, and only the latest SCAN_HISTORY of them."""
         finished = scan.get("finished_at") or datetime.now(UTC).isoformat()
-        with self._lock:
-            try:
-                self._fresh()
-                self._record_scan_locked(scan, finished)
-            except sqlite3.Error as error:
-                raise self._failed_write(error) from error
+        self._write(lambda: self._record_scan_locked(scan, finished))
 
     def _record_scan_locked(self, scan: Mapping[str, Any], finished: str) -> None:
         """The inserts of record_scan (call under the lock)."""
@@ -227,19 +175,3 @@ class SQLiteStore:
         """How many scans were ever recorded."""
         rows = self._query("SELECT value FROM counters WHERE name = 'scans'")
         return int(rows[0][0]) if rows else 0
-
-    def ping(self) -> None:
-        """SQLite is embedded: it answers as long as the file can be read."""
-        self._query("SELECT 1")
-
-    def check_writable(self) -> None:
-        """Write to the file from a second connection that gives up at once when another holds the lock."""
-        if self._path == ":memory:":
-            self.ping()
-        else:
-            probe_write(self._path)
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._db.close()

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from token_discovery.store.base import OUTCOME_RETENTION, OUTCOME_ROWS, StoreUnavailable, key_list
+from token_discovery.store.offloop import off_loop
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outcomes (
@@ -39,6 +40,10 @@ class SQLiteOutcomes:
         if not rows:
             return
         horizon = (datetime.fromisoformat(rows[0][2]) - OUTCOME_RETENTION).isoformat()
+        off_loop(lambda: self._save_now(rows, horizon))
+
+    def _save_now(self, rows: list[tuple[Any, ...]], horizon: str) -> None:
+        """save_outcomes' transaction."""
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
