@@ -40,7 +40,11 @@ def load_config(demo_urls: dict[str, str] | None = None) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the app with Socket.IO on the chosen address."""
+    """Run the app with Socket.IO on the chosen address, served by gevent as in production."""
+    from gevent import monkey
+
+    monkey.patch_all()  # before anything opens a socket or starts a thread: one event loop, no thread per client
+
     from token_discovery.api.app import create_app, socketio_of
     from token_discovery.config import ConfigError
     from token_discovery.simulator import SimulatorApp, SimulatorServer
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("app").info("Token Discovery on http://%s:%s", host, port)
     signal.signal(signal.SIGTERM, stop_on_sigterm)  # the finally below hands the scan lease back
     try:
-        socketio_of(application).run(application, host=host, port=port, allow_unsafe_werkzeug=True)
+        socketio_of(application).run(application, host=host, port=port, log_output=False)
     finally:
         application.extensions["token_discovery"].close()
         if simulator:
