@@ -198,3 +198,42 @@ def test_a_scan_blocked_on_a_locked_sqlite_file_freezes_nobody_under_gunicorn(ap
         holder.close()
     finally:
         app.stop()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def churn(url: str, clients: int) -> None:
+    """Connect `clients` Socket.IO clients, join the room, and disconnect them all."""
+
+    def one(_: int) -> None:
+        client = socketio.Client(reconnection=False)
+        joined = threading.Event()
+        client.on("joined_discovery", lambda data: joined.set())
+        client.connect(url, transports=["websocket"], wait_timeout=10)
+        client.emit("join_discovery")
+        assert joined.wait(10)
+        client.disconnect()
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        list(pool.map(one, range(clients)))
+
+
+def test_make_runs_server_keeps_its_memory_flat_under_client_churn(app_env: dict[str, str]) -> None:
+    app = LiveApp(app_env).start()  # python app.py: gevent since it monkey-patches at start
+    try:
+        churn(app.url, 100)  # warm-up: the first connections fill pools and caches
+        before = rss_mb(app.process.pid)
+        for _ in range(3):
+            churn(app.url, 100)
+        grown = rss_mb(app.process.pid) - before
+        assert grown < 6, f"{grown:.1f} MB more after 300 connections came and went"
+        stats = requests.get(f"{app.url}/metrics", timeout=5).text
+        assert "td_socket_clients 0.0" in stats  # every closed socket left the count
+    finally:
+        app.stop()
