@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -19,6 +20,7 @@ from token_discovery.scan.pipeline import Scanner
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity, HttpLimits, new_session
 from token_discovery.sources.base import DiscoveryFeed
 from token_discovery.sources.budget import Budget
+from token_discovery.sources.budget_journal import journaled
 from token_discovery.sources.guard import CallGate
 from token_discovery.sources.http import DIRECT, Gate
 from token_discovery.store.base import TokenStore
@@ -66,8 +68,9 @@ def http_limits(config: Config) -> HttpLimits:
     )
 
 
-def build_budget(config: Config) -> Budget:
-    """Token buckets sized from the configuration (the published limits by default), in Redis when shared."""
+def build_budget(config: Config, journal: bool = False) -> Budget:
+    """Token buckets sized from the configuration (the published limits by default), in Redis when shared;
+    a local budget with `journal` remembers its spends across restarts next to the SQLite database."""
     limits = {
         "dexscreener.discovery": config.budget_dexscreener_discovery,
         "dexscreener.market": config.budget_dexscreener_market,
@@ -79,7 +82,8 @@ def build_budget(config: Config) -> Budget:
 
         buckets = redis_bucket_factory(config.redis_url, config.redis_prefix, config.http_call_deadline + 5)
         return Budget(limits, window=config.budget_window, bucket_factory=buckets)
-    return Budget(limits, window=config.budget_window)
+    budget = Budget(limits, window=config.budget_window)
+    return journaled(budget, Path(config.sqlite_path).parent / "budget.json") if journal else budget
 
 
 def build_sources(config: Config, gate: Gate = DIRECT) -> UpstreamSources:
@@ -137,7 +141,9 @@ def candle_spare(gate: CallGate, gecko_limit: int) -> Callable[[], bool]:
 def build_services(config: Config, **overrides: Any) -> Services:
     """Wire the service; `store`, `sources`, `notifier`, `clock` may be overridden (tests, demo)."""
     store = overrides.get("store") or build_store(config)
-    gate = overrides.get("gate") or CallGate(build_budget(config))
+    # A test that brings its own store or gate keeps its budget to itself; a real run remembers its spends.
+    real_run = not {"store", "gate"} & overrides.keys()
+    gate = overrides.get("gate") or CallGate(build_budget(config, journal=real_run))
     sources = overrides.get("sources") or build_sources(config, gate)
     notifier = overrides.get("notifier") or events.SilentNotifier()
     clock = overrides.get("clock") or utc_now

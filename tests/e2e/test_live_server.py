@@ -237,3 +237,25 @@ def test_make_runs_server_keeps_its_memory_flat_under_client_churn(app_env: dict
         assert "td_socket_clients 0.0" in stats  # every closed socket left the count
     finally:
         app.stop()
+
+
+def test_a_restart_never_lets_a_window_exceed_its_limit(app_env: dict[str, str], simulator: SimulatorServer) -> None:
+    env = {**app_env, "BUDGET_GOPLUS_PER_MINUTE": "2", "DISCOVERY_MIN_INTERVAL": "0", "ANALYSIS_CACHE_TTL": "0"}
+
+    def goplus_calls() -> int:
+        calls = sim_stats(simulator)["calls"]
+        return calls["goplus.token_security"] + calls["goplus.solana_token_security"]
+
+    first = LiveApp(env).start()
+    try:
+        assert requests.post(f"{first.url}/api/discovery/trigger", json={"max_tokens": 60}, timeout=60).ok
+    finally:
+        first.stop()
+    assert goplus_calls() == 2  # the minute's limit is spent
+    second = LiveApp(env).start()  # a new process, the same database folder, within the minute
+    try:
+        answer = requests.post(f"{second.url}/api/discovery/trigger", json={"max_tokens": 60}, timeout=60).json()
+        assert answer["success"] and answer["tokens_stored"] > 0  # discovery goes on...
+        assert goplus_calls() == 2  # ...but GoPlus gets no call the previous process already spent
+    finally:
+        second.stop()

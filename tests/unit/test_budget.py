@@ -8,14 +8,9 @@ import pytest
 
 from tests.service_support import ManualClock
 from token_discovery.sources.base import BadPayload, BudgetRefused, RateLimited, SourceUnavailable
-from token_discovery.sources.budget import (
-    DEFAULT_COOLDOWN,
-    Budget,
-    BudgetExhausted,
-    TokenBucket,
-    clamp_cooldown,
-)
+from token_discovery.sources.budget import DEFAULT_COOLDOWN, Budget, BudgetExhausted, clamp_cooldown
 from token_discovery.sources.guard import BREAKER_RESET, BREAKER_THRESHOLD, CallGate, CircuitBreaker
+from token_discovery.sources.token_bucket import TokenBucket
 
 
 def test_twenty_threads_spending_ten_from_a_hundred_exactly_ten_succeed() -> None:
@@ -225,3 +220,32 @@ def test_a_bad_payload_answering_the_probe_ends_it() -> None:
     with pytest.raises(BadPayload):
         guard.call("goplus.token_security", FlakyCall(BadPayload("goplus.token_security", "html")))  # the probe
     assert guard.call("goplus.token_security", FlakyCall()) == "ok"  # traffic resumes
+
+
+def test_a_restarted_process_remembers_the_window_and_the_cooldowns(tmp_path) -> None:
+    from token_discovery.sources.budget_journal import BudgetJournal, journaled
+
+    wall = [1_000_000.0]
+    path = tmp_path / "budget.json"
+    before = Budget({"goplus": 4}, clock=ManualClock())
+    before.on_change = lambda: BudgetJournal(path, wall=lambda: wall[0]).save(before)
+    for _ in range(4):
+        before.reserve("goplus.token_security")
+    before.rate_limited("geckoterminal.ohlcv", 120)
+    wall[0] += 10  # the process is restarted ten seconds later
+    after = Budget({"goplus": 4}, clock=ManualClock())
+    BudgetJournal(path, wall=lambda: wall[0]).load(after)
+    with pytest.raises(BudgetExhausted):  # the window the previous process filled is still full
+        after.reserve("goplus.token_security")
+    assert after.buckets["geckoterminal"].state()["cooldown_seconds"] == pytest.approx(110, abs=0.5)
+    assert journaled(Budget({"goplus": 4}, clock=ManualClock()), tmp_path / "none.json").discovery_quote().affordable
+
+
+def test_an_unreadable_journal_means_every_window_spent(tmp_path) -> None:
+    from token_discovery.sources.budget_journal import BudgetJournal
+
+    path = tmp_path / "budget.json"
+    path.write_text("{not json")
+    budget = Budget(clock=ManualClock())
+    BudgetJournal(path).load(budget)
+    assert not budget.discovery_quote().affordable and budget.buckets["goplus"].state()["balance"] == 0

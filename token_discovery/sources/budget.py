@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from token_discovery.sources.token_bucket import TokenBucket
 
 # Route -> the class whose published limit it shares.
 ROUTE_CLASS = {
@@ -26,7 +26,6 @@ CALL_COSTS = dict.fromkeys(ROUTE_CLASS, 1.0)
 # Calls a minute, as published (GoPlus: the community-reported free-tier ceiling).
 PUBLISHED_LIMITS = {"dexscreener.discovery": 60, "dexscreener.market": 300, "geckoterminal": 30, "goplus": 30}
 DEFAULT_COOLDOWN = 60.0
-RETURN_MARGIN = 0.02
 COOLDOWN_RANGE = (1.0, 900.0)
 
 
@@ -82,86 +81,6 @@ def clamp_cooldown(retry_after: float | None) -> float:
     return min(high, max(low, retry_after))
 
 
-class TokenBucket:
-    """`capacity` tokens; a spent token comes back one `window` later, so no window ever holds more calls.
-
-    After a cooldown (an upstream "too many"), one probe may go out; the rest wait until it succeeds.
-    """
-
-    def __init__(self, capacity: int, window: float, clock: Callable[[], float]) -> None:
-        self.capacity, self.rate, self._clock = float(capacity), capacity / window, clock
-        # Tokens come back a little after the window, so jitter in delivery never lands a call in the
-        # upstream's previous window.
-        self.window = window + min(1.0, window * RETURN_MARGIN)
-        self._spent: deque[list[float]] = deque()  # [when, cost], oldest first
-        self._cooldown_until, self._probe = 0.0, "none"  # probe: none, due, out
-        self._lock = threading.Lock()
-
-    def _balance(self, now: float) -> float:
-        """Tokens available now (call under the lock)."""
-        while self._spent and self._spent[0][0] <= now - self.window:
-            self._spent.popleft()
-        return self.capacity - sum(cost for _, cost in self._spent)
-
-    def _wait(self, now: float, cost: float) -> float:
-        """Seconds until `cost` tokens are back (call under the lock)."""
-        missing, wait = cost - self._balance(now), 0.0
-        for when, spent in self._spent:
-            if missing <= 0:
-                break
-            missing, wait = missing - spent, when + self.window - now
-        return max(wait, 1.0 / self.rate) if missing > 0 else max(0.0, wait)
-
-    def try_take(self, cost: float) -> float:
-        """Take `cost` tokens: 0.0 when taken, else the seconds until they would be there."""
-        with self._lock:
-            now = self._clock()
-            if now < self._cooldown_until:
-                return self._cooldown_until - now
-            if self._probe == "out":
-                return 1.0  # waiting for the probe's answer
-            if self._balance(now) < cost:
-                return self._wait(now, cost)
-            self._spent.append([now, cost])
-            if self._probe == "due":
-                self._probe = "out"
-            return 0.0
-
-    def wait_for(self, cost: float) -> float:
-        """Seconds until `cost` tokens are back."""
-        with self._lock:
-            return self._wait(self._clock(), cost)
-
-    def succeeded(self) -> None:
-        """A call was answered normally: a pending probe is over, traffic resumes."""
-        with self._lock:
-            if self._probe == "out":
-                self._probe = "none"
-
-    def cool_down(self, seconds: float) -> None:
-        """Nothing is taken for `seconds`; then one probe."""
-        with self._lock:
-            now = self._clock()
-            self._cooldown_until = max(self._cooldown_until, now + seconds)
-            self._probe = "due"
-
-    def sync(self, remaining: float) -> None:
-        """Trust the upstream's own count when it gives one (it can lower our balance, never raise it)."""
-        with self._lock:
-            now = self._clock()
-            excess = self._balance(now) - max(0.0, remaining)
-            if excess > 0:
-                self._spent.append([now, excess])
-
-    def state(self) -> dict[str, Any]:
-        """Balance, capacity and the cooldown left."""
-        with self._lock:
-            now = self._clock()
-            cooling = max(0.0, self._cooldown_until - now)
-            balance = 0.0 if cooling else self._balance(now)
-            return {"balance": round(balance, 2), "capacity": self.capacity, "cooldown_seconds": round(cooling, 2)}
-
-
 @dataclass(frozen=True)
 class Quote:
     """Whether a plan of calls is affordable now, and by how much it is not."""
@@ -191,6 +110,7 @@ class Budget:
         limits = {**PUBLISHED_LIMITS, **(limits or {})}
         make: BucketFactory = bucket_factory or (lambda name, limit, span: TokenBucket(limit, span, clock))
         self.buckets: dict[str, Bucket] = {name: make(name, limit, window) for name, limit in limits.items()}
+        self.on_change: Callable[[], None] = lambda: None  # a journal keeps the spends across restarts
 
     def bucket(self, route: str) -> Bucket:
         """The bucket a route draws from."""
@@ -202,6 +122,7 @@ class Budget:
         wait = bucket.try_take(cost)
         if wait > 0:
             raise BudgetExhausted(ROUTE_CLASS[route], bucket.state()["balance"], cost, wait)
+        self.on_change()
 
     def succeeded(self, route: str) -> None:
         """A call on a route was answered normally."""
@@ -211,6 +132,7 @@ class Budget:
         """The upstream said "too many": empty the route's class until the clamped Retry-After."""
         seconds = clamp_cooldown(retry_after)
         self.bucket(route).cool_down(seconds)
+        self.on_change()
         return seconds
 
     def quote(self, plan: Mapping[str, float]) -> Quote:

@@ -14,7 +14,8 @@ from typing import Any
 
 import redis
 
-from token_discovery.sources.budget import RETURN_MARGIN, BucketFactory
+from token_discovery.sources.budget import BucketFactory
+from token_discovery.sources.token_bucket import RETURN_MARGIN
 
 log = logging.getLogger(__name__)
 
