@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"demo: admin console {admin}, token {config.admin_token}", file=sys.stderr, flush=True)
     application = create_app(config)
     logging.getLogger("app").info("Token Discovery on http://%s:%s", host, port)
-    signal.signal(signal.SIGTERM, stop_on_sigterm)  # the finally below hands the scan lease back
+    stop_on_sigterm(socketio_of(application))  # the finally below then hands the scan lease back
     try:
         socketio_of(application).run(application, host=host, port=port, log_output=False)
     finally:
@@ -74,9 +74,15 @@ def main(argv: list[str] | None = None) -> None:
             simulator.stop()
 
 
-def stop_on_sigterm(signum: int, frame: Any) -> None:
-    """SIGTERM ends the server the way Ctrl-C does, so the service shuts down cleanly."""
-    raise SystemExit(0)
+def stop_on_sigterm(socketio: Any) -> None:
+    """SIGTERM stops the server, so the service shuts down cleanly.
+
+    Under gevent a plain signal handler would raise in whichever greenlet happens to run (a scan reading an
+    upstream, say), and be swallowed there: gevent's own handler runs in the hub and stops the server instead.
+    """
+    import gevent
+
+    gevent.signal_handler(signal.SIGTERM, socketio.stop)
 
 
 def __getattr__(name: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
 from token_discovery.monitoring.monitor import Monitor
+from token_discovery.realtime.delivery import OrderedDelivery, OrderedRedisManager
 from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.store.base import StoreUnavailable
 
@@ -44,15 +46,19 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     if config.secret_key_generated:
         log.warning("SECRET_KEY is not set: using a random key; admin sessions end with the process")
     origins = OriginPolicy(config.host, config.port, config.allowed_origins)
+    # With Redis, the queue's channel is the deployment's own, and new tokens go through an ordered delivery.
+    queue = (
+        OrderedRedisManager(config.redis_url, channel=f"{config.redis_prefix}socketio") if config.redis_url else None
+    )
     socketio = SocketIO(
         app,
         async_mode=overrides.pop("async_mode", None) or async_mode(),
         cors_allowed_origins=origins,
-        message_queue=config.redis_url or None,
-        channel=f"{config.redis_prefix}socketio",  # one deployment's events never reach another's clients
         max_http_buffer_size=64 * 1024,
+        **({"client_manager": queue} if queue is not None else {}),
     )
     services = build_services(config, notifier=SocketNotifier(socketio), **overrides)
+    delivery = watch_deliveries(queue, socketio, services) if queue is not None else None
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
     monitor = Monitor(services)
@@ -61,7 +67,8 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     services.on_close.append(monitor.probe.stop)
     app.extensions["token_discovery.monitor"] = monitor
     app.extensions["token_discovery.metrics"] = install_metrics(services, monitor)
-    socketio.on_namespace(DiscoveryNamespace(socketio, services.service, monitor))
+    replay = delivery.replay if delivery is not None else services.service.replay
+    socketio.on_namespace(DiscoveryNamespace(socketio, services.service, monitor, replay))
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(console.bp)
@@ -84,6 +91,15 @@ def create_app(config: Config, **overrides: Any) -> Flask:
 def socketio_of(app: Flask) -> SocketIO:
     """The SocketIO server of an app made by create_app."""
     return app.extensions["token_discovery.socketio"]
+
+
+def watch_deliveries(queue: OrderedRedisManager, socketio: SocketIO, services: Services) -> OrderedDelivery:
+    """Order this process's new-token deliveries by seq, and fill from the store what the queue drops."""
+    queue.delivery = OrderedDelivery(services.store)
+    stop = threading.Event()
+    socketio.start_background_task(queue.watch, stop, socketio.sleep)
+    services.on_close.append(stop.set)
+    return queue.delivery
 
 
 def monitor_of(app: Flask) -> Monitor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -14,7 +15,7 @@ from token_discovery.scan.state import ScanState
 class Flight:
     """A scan in flight. `settle` is first-wins: the scan finishing and its deadline racing settle it once.
 
-    Settling claims the outcome (the future turns "running"); the winner then publishes it and calls `finish`,
+    Settling claims the outcome (under a tiny lock); the winner then publishes it and calls `finish`,
     which wakes the waiters. Once settling, a flight is no longer joinable: a trigger made while it is
     published (a scan-complete callback, say) starts or reuses another scan instead of waiting on this one.
     """
@@ -24,6 +25,7 @@ class Flight:
         self.report: ScanReport | None = None
         self.settled_monotonic: float | None = None
         self._future: Future[ScanReport] = Future()
+        self._claim = threading.Lock()
 
     @classmethod
     def finished(cls, state: ScanState, report: ScanReport, at_monotonic: float) -> Flight:
@@ -41,7 +43,7 @@ class Flight:
     @property
     def settling(self) -> bool:
         """Whether the outcome is decided (being published, or published)."""
-        return self._future.running() or self._future.done()
+        return self.report is not None
 
     @property
     def done(self) -> bool:
@@ -49,14 +51,13 @@ class Flight:
         return self._future.done()
 
     def settle(self, report: ScanReport, at_monotonic: float) -> bool:
-        """Claim the outcome; False (and nothing changes) when it was already settled."""
-        try:
-            claimed = self._future.set_running_or_notify_cancel()
-        except RuntimeError:  # already running (settling) or finished: the first settlement stands
-            return False
-        if claimed:
+        """Claim the outcome; False (and nothing changes) when it was already settled: the first one stands."""
+        with self._claim:
+            if self.report is not None:
+                return False
             self.report, self.settled_monotonic = report, at_monotonic
-        return claimed
+        self._future.set_running_or_notify_cancel()
+        return True
 
     def finish(self) -> None:
         """Wake every waiter with the settled report (once published)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request, session
@@ -17,6 +18,8 @@ from token_discovery.records import iso
 from token_discovery.store.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
+# replay(last_seq, join, send): join the room and send what a client missed, with no gap and no duplicate
+Replay = Callable[[int, Callable[[], None], Callable[[dict[str, Any]], None]], int]
 
 
 class SocketNotifier:
@@ -50,9 +53,12 @@ def parse_last_seq(data: Any) -> int | None:
 class DiscoveryNamespace(Namespace):
     """The default namespace: connections (and their count), the discovery room, status, the admin feed, limits."""
 
-    def __init__(self, socketio: SocketIO, service: TokenDiscoveryService, monitor: Monitor) -> None:
+    def __init__(
+        self, socketio: SocketIO, service: TokenDiscoveryService, monitor: Monitor, replay: Replay | None = None
+    ) -> None:
         super().__init__("/")
         self._service, self._monitor = service, monitor
+        self._replay: Replay = replay or service.replay
         self._limiter = SocketEventLimiter()
         self._admin_feed = AdminFeed(socketio, monitor)
         self._lock = threading.Lock()
@@ -101,7 +107,7 @@ class DiscoveryNamespace(Namespace):
         except ValueError as error:
             emit(events.ERROR, {"error": str(error)})
             return
-        replayed = _join(self._service, request.sid, last_seq)  # type: ignore[attr-defined]
+        replayed = _join(self._replay, request.sid, last_seq)  # type: ignore[attr-defined]
         emit(events.JOINED_DISCOVERY, {"message": "joined discovery", "timestamp": iso(utc_now()),
                                        "replayed": replayed, "last_seq": last_seq})  # fmt: skip
 
@@ -119,13 +125,13 @@ class DiscoveryNamespace(Namespace):
             emit(events.ERROR, {"error": "database unavailable"})
 
 
-def _join(service: TokenDiscoveryService, sid: str, last_seq: int | None) -> int:
+def _join(replay: Replay, sid: str, last_seq: int | None) -> int:
     """Join the room; with last_seq, first replay what the client missed."""
     if last_seq is None:
         join_room(events.ROOM, sid=sid)
         return 0
     try:
-        return service.replay(
+        return replay(
             last_seq, lambda: join_room(events.ROOM, sid=sid), lambda record: emit(events.NEW_TOKEN, record, to=sid)
         )
     except StoreUnavailable:
