@@ -14,6 +14,7 @@ import requests
 import socketio
 
 from tests.live_server import LiveApp
+from tests.own_redis import OwnRedis
 from token_discovery.simulator import SimulatorServer
 
 pytestmark = pytest.mark.integration
@@ -125,3 +126,43 @@ def test_sigterm_hands_the_scan_lease_over_within_seconds(simulator, tmp_path: P
     finally:
         holder.stop()
         other.stop()
+
+
+def test_after_a_redis_restart_every_client_of_every_process_gets_every_token_once_in_order(
+    simulator: SimulatorServer, tmp_path: Path
+) -> None:
+    own = OwnRedis(tmp_path).start()
+    # After the restart the budget takes a window as spent: a short window keeps the test short.
+    env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "shared.db"), "REDIS_URL": own.url,
+           "DISCOVERY_MIN_INTERVAL": "0", "ANALYSIS_CACHE_TTL": "0", "BUDGET_WINDOW_SECONDS": "2"}  # fmt: skip
+    scanner, follower = LiveApp(env).start(), LiveApp(env).start()
+    received: list[int] = []
+    client = socketio.Client(reconnection=False)
+    client.on("new_token", lambda record: received.append(record["seq"]))
+    joined = threading.Event()
+    client.on("joined_discovery", lambda data: joined.set())
+    try:
+        client.connect(follower.url, transports=["websocket"], wait_timeout=10)
+        client.emit("join_discovery")
+        assert joined.wait(10)
+        assert requests.post(f"{scanner.url}/api/discovery/trigger", json={"max_tokens": 5}, timeout=60).json()[
+            "success"
+        ]
+        own.kill()  # Redis goes away, with the queue's subscriptions...
+        own.start()  # ...and comes back empty: the follower's listener is backing off
+        scans, deadline = 0, time.monotonic() + 30
+        while scans < 3:  # the first tries may be refused: the budget Redis forgot is taken as spent for a window
+            answer = requests.post(f"{scanner.url}/api/discovery/trigger", json={"max_tokens": 5}, timeout=60).json()
+            scans += int(bool(answer.get("success")) and answer.get("tokens_stored", 0) > 0)
+            assert time.monotonic() < deadline, answer
+            time.sleep(0.5)
+        newest = requests.get(f"{scanner.url}/api/discovery/recent?limit=1", timeout=5).json()["tokens"][0]["seq"]
+        deadline = time.monotonic() + 20
+        while len(received) < newest and time.monotonic() < deadline:
+            time.sleep(0.1)  # the follower fills from the store what the queue lost
+        assert received == list(range(1, newest + 1))  # every token once, in order
+    finally:
+        client.disconnect()
+        scanner.stop()
+        follower.stop()
+        own.kill()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from tests.own_redis import OwnRedis
 from token_discovery.sources.budget import Budget, BudgetExhausted
 from token_discovery.sources.shared_budget import redis_bucket_factory
 
@@ -103,3 +104,20 @@ def test_two_deployments_on_one_redis_spend_from_their_own_budgets() -> None:
     theirs.reserve("goplus.token_security")  # untouched by the other deployment's spending
     keys = {key.decode() for key in redis.Redis.from_url(URL).keys("*")}
     assert keys and all(key.startswith(("td:one:", "td:two:")) for key in keys)
+
+
+def test_after_redis_forgets_the_budget_it_is_assumed_spent_for_a_window(tmp_path) -> None:
+    own = OwnRedis(tmp_path).start()  # without persistence: a restart loses every key
+    try:
+        before = Budget({"goplus": 4}, window=60.0, bucket_factory=redis_bucket_factory(own.url))
+        for _ in range(3):
+            before.reserve("goplus.token_security")
+        own.kill()
+        own.start()
+        with pytest.raises(BudgetExhausted):  # one call was left, but Redis cannot prove it any more
+            before.reserve("goplus.token_security")
+        newcomer = Budget({"goplus": 4}, window=60.0, bucket_factory=redis_bucket_factory(own.url))
+        with pytest.raises(BudgetExhausted):  # a process started after the restart sees the same worst case
+            newcomer.reserve("goplus.token_security")
+    finally:
+        own.kill()

@@ -19,11 +19,21 @@ from token_discovery.sources.token_bucket import RETURN_MARGIN
 
 log = logging.getLogger(__name__)
 
-# KEYS: spends (sorted set), cooldown-until, probe state. ARGV: window, capacity, cost, member prefix,
-# this process's owner id, the probe's lifetime in seconds (its call's timeout: a dead prober never wedges).
+# KEYS: spends (sorted set), cooldown-until, probe state, the "known" marker. ARGV: window, capacity, cost,
+# member prefix, this process's owner id, the probe's lifetime in seconds (its call's timeout: a dead prober
+# never wedges), and whether this process saw the budget in Redis before (then a missing marker means loss).
 _TAKE = """
 local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local window, capacity, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  if ARGV[7] == '1' then
+    -- this process saw this budget in Redis before: Redis lost it (a restart without persistence).
+    -- Assume the worst until a window has passed: the whole window spent just now.
+    for i = 1, capacity do redis.call('ZADD', KEYS[1], now, 'lost:' .. i) end
+    redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+  end
+  redis.call('SET', KEYS[4], '1')
+end
 local cooldown = tonumber(redis.call('GET', KEYS[2]) or '0')
 if now < cooldown then return tostring(cooldown - now) end
 local probe = redis.call('GET', KEYS[3])
@@ -87,7 +97,8 @@ class RedisTokenBucket:
         self.capacity, self.rate = float(capacity), capacity / window
         self.window = window + min(1.0, window * RETURN_MARGIN)
         self._redis, self._owner, self._probe_seconds = client, uuid.uuid4().hex[:12], max(1, math.ceil(probe_seconds))
-        self._keys = [f"{prefix}budget:{name}:{part}" for part in ("spent", "cooldown", "probe")]
+        self._keys = [f"{prefix}budget:{name}:{part}" for part in ("spent", "cooldown", "probe", "known")]
+        self._known = False  # whether this process has seen the budget's state in Redis
         self._take, self._cool = client.register_script(_TAKE), client.register_script(_COOL)
         self._state, self._sync = client.register_script(_STATE), client.register_script(_SYNC)
         self._clear = client.register_script(_CLEAR_PROBE)
@@ -96,8 +107,10 @@ class RedisTokenBucket:
         """Take `cost` tokens: 0.0 when taken, else seconds to wait; refused when Redis is unreachable."""
         try:
             member = uuid.uuid4().hex
-            args = [self.window, self.capacity, int(cost), member, self._owner, self._probe_seconds]
-            return float(self._take(keys=self._keys, args=args))
+            args = [self.window, self.capacity, int(cost), member, self._owner, self._probe_seconds, int(self._known)]
+            wait = float(self._take(keys=self._keys, args=args))
+            self._known = True
+            return wait
         except redis.RedisError as error:  # the balance cannot be known: refuse rather than guess
             log.error("shared budget unreachable, refusing the call: %s", error)
             return REFUSE_SECONDS
