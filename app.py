@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from token_discovery.api.app import create_app, socketio_of
     from token_discovery.config import ConfigError
+    from token_discovery.monitoring.logs import configure_logging
     from token_discovery.simulator import SimulatorApp, SimulatorServer
 
     args = parse_args(argv)
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         config = load_config(simulator.base_urls() if simulator else None)
     except ConfigError as error:
         raise SystemExit(f"configuration error: {error}") from None
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config.log_level, config.log_format)
     host, port = args.host or config.host, args.port or config.port
     config = config.replace(host=host, port=port)  # the app's own origin is where it really listens
     if simulator:  # the demo's addresses are for the person at the terminal, whatever LOG_LEVEL says

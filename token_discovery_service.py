@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import os
 import signal
 import threading
@@ -25,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from token_discovery.bootstrap import build_services
     from token_discovery.config import Config, ConfigError
+    from token_discovery.monitoring.logs import configure_logging
 
     parser = argparse.ArgumentParser(description="Token Discovery scanner")
     mode = parser.add_mutually_exclusive_group(required=True)
@@ -38,11 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         config = Config.from_env(dict(os.environ))
     except ConfigError as error:
         raise SystemExit(f"configuration error: {error}") from None
-    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(config.log_level, config.log_format)
     services = build_services(config)
     try:
         if args.once:
-            report = services.service.trigger_scan(args.max_tokens, args.chain, wait=None).to_json()
+            report = services.service.trigger_scan(args.max_tokens, args.chain, wait=None, origin="cli").to_json()
             print(json.dumps(report, indent=2, default=str))
             return 0 if report.get("success") else 1
         stop = threading.Event()

@@ -129,6 +129,14 @@ def _store_name(sqlite_path: str, mongodb_uri: str) -> str:
     return Path(sqlite_path).stem or "tokens"
 
 
+def _log_format(name: str, raw: str) -> str:
+    """text or json."""
+    value = raw.strip().lower()
+    if value not in {"text", "json"}:
+        raise ConfigError(f"{name} must be text or json, got {raw!r}")
+    return value
+
+
 def _log_level(name: str, raw: str) -> str:
     """Parse a logging level name."""
     value = raw.strip().upper()
@@ -179,6 +187,7 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "rate_limit_default": ("RATE_LIMIT_DEFAULT", "300 per minute", _rate_limit),
     "rate_limit_trigger": ("RATE_LIMIT_TRIGGER", "20 per minute", _rate_limit),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
+    "log_format": ("LOG_FORMAT", "text", _log_format),
 }
 
 
@@ -222,6 +231,7 @@ class Config:
     rate_limit_default: str
     rate_limit_trigger: str
     log_level: str
+    log_format: str
     secret_key_generated: bool = False
 
     @classmethod

@@ -238,6 +238,8 @@ def test_metrics_are_prometheus_text_from_the_live_services(app: Flask) -> None:
     assert sum(v for (name, _), v in samples.items() if name == "td_tokens_stored") == 4
     assert samples[("td_store_up", ())] == 1 and samples[("td_socket_clients", ())] == 1
     assert samples[("td_budget_balance", (("route_class", "dexscreener.discovery"),))] == 58
+    assert samples[("td_tokens_discovered_total", ())] == 4 and samples[("td_scans_total", ())] == 1
+    assert samples[("td_uptime_seconds", ())] >= 0 and samples[("td_healthy", ())] in (0, 1)
     socket.disconnect()
 
 

@@ -293,3 +293,20 @@ def test_a_scan_is_recorded_running_and_a_dead_processs_scan_is_found_interrupte
     killed = next(s for s in world.store.scans(5) if s["scan_id"] == "killed")
     assert killed["status"] == "interrupted" and "stopped" in killed["error"]
     assert world.service.recover_interrupted() == 0
+
+
+def test_each_scan_logs_one_structured_line_readable_as_text_and_as_json(world: World, caplog) -> None:
+    import json
+    import logging
+
+    from token_discovery.monitoring.logs import TEXT_FORMAT, JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger="token_discovery.coordination.history"):
+        outcome = world.service.trigger_scan(5, None, WAIT, origin="auto")
+    (record,) = [r for r in caplog.records if r.name == "token_discovery.coordination.history"]
+    assert isinstance(outcome, Finished)
+    text = logging.Formatter(TEXT_FORMAT).format(record)
+    assert f"scan {outcome.report.scan_id} completed (auto): 0 found, 0 new, 0 upstream calls in" in text
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "INFO" and line["scan"]["id"] == outcome.report.scan_id
+    assert line["scan"]["origin"] == "auto" and line["scan"]["status"] == "completed" and line["scan"]["calls"] == {}

@@ -57,17 +57,22 @@ class ServiceCollector:
         yield breaker
 
     def _store(self) -> Iterator[Metric]:
-        """Stored tokens by level, and whether the store answers."""
+        """Stored tokens by level, tokens and scans ever, and whether the store answers."""
+        store = self._services.store
         up = GaugeMetricFamily("td_store_up", "1 when the token store answers")
         tokens = GaugeMetricFamily("td_tokens_stored", "Stored tokens by risk level", labels=["level"])
+        discovered = CounterMetricFamily("td_tokens_discovered", "Tokens ever discovered (the newest seq)")
+        scans = CounterMetricFamily("td_scans", "Scans ever finished")
         try:
-            for level, count in sorted(self._services.store.level_counts().items()):
+            for level, count in sorted(store.level_counts().items()):
                 tokens.add_metric([level], count)
+            newest = store.recent(1)
+            discovered.add_metric([], newest[0].seq if newest else 0)
+            scans.add_metric([], store.scan_count())
             up.add_metric([], 1.0)
         except StoreUnavailable:
             up.add_metric([], 0.0)
-        yield up
-        yield tokens
+        yield from (up, tokens, discovered, scans)
 
     def _outcomes(self) -> Iterator[Metric]:
         """What became of the last day's tokens, per verdict level, and the two rates."""
@@ -106,6 +111,12 @@ class ServiceCollector:
         clients = GaugeMetricFamily("td_socket_clients", "Connected Socket.IO clients")
         clients.add_metric([], self._monitor.connected_clients)
         yield clients
+        uptime = GaugeMetricFamily("td_uptime_seconds", "Seconds since this process started serving")
+        uptime.add_metric([], self._monitor.uptime_seconds())
+        yield uptime
+        healthy = GaugeMetricFamily("td_healthy", "1 when the health probes find nothing wrong")
+        healthy.add_metric([], 1.0 if self._monitor.probe.latest()["status"] == "ok" else 0.0)
+        yield healthy
 
 
 def install_metrics(services: Services, monitor: Monitor) -> CollectorRegistry:

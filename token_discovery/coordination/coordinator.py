@@ -57,9 +57,9 @@ class ScanCoordinator:
         self._current: Flight | None = None
         self._last: Flight | None = None
 
-    def trigger(self, max_tokens: int, chain: str | None, wait: float | None) -> TriggerOutcome:
+    def trigger(self, max_tokens: int, chain: str | None, wait: float | None, origin: str = "api") -> TriggerOutcome:
         """Join, reuse or start the scan; wait up to `wait` seconds (None: until its deadline) for its report."""
-        claimed = self._claim(max_tokens, chain)
+        claimed = self._claim(max_tokens, chain, origin)
         if isinstance(claimed, Quote):
             return Refused(claimed)
         flight, joined, cached = claimed
@@ -73,7 +73,7 @@ class ScanCoordinator:
             return Running(flight.scan_id, joined)
         return Finished(report, joined, False, self._hooks.total_scans())
 
-    def _claim(self, max_tokens: int, chain: str | None) -> tuple[Flight, bool, bool] | Quote:
+    def _claim(self, max_tokens: int, chain: str | None, origin: str) -> tuple[Flight, bool, bool] | Quote:
         """The flight to join, a result to reuse, a new flight, or the budget's refusal."""
         with self._lock:
             current, last = self._current, self._last
@@ -90,7 +90,7 @@ class ScanCoordinator:
         quote = self._hooks.quote(max_tokens)
         if not quote.affordable:
             return quote
-        return self._take_off(ScanState(max_tokens, chain, self._clock(), self._monotonic()))
+        return self._take_off(ScanState(max_tokens, chain, self._clock(), self._monotonic(), origin=origin))
 
     def _take_off(self, state: ScanState) -> tuple[Flight, bool, bool]:
         """Take the lease (outside the lock), then install the flight unless a racing trigger won: then join it."""

@@ -67,6 +67,8 @@ class ScanHistory:
         if not flight.state.remote:  # a scan another process ran is that process's to record and release
             self._guarded("record scan", lambda: self._store.record_scan(summary))
             self._guarded("release the scan lease", lambda: self._lease.release(report.scan_id, summary))
+        if not flight.state.remote:
+            log_scan(flight)
         event = events.SCAN_COMPLETED if report.success else events.SCAN_ERROR
         self._notifier.broadcast(event, {**summary, "timestamp": iso(report.finished_at)})
         for callback in self.callbacks:
@@ -86,3 +88,23 @@ class ScanHistory:
             return self._store.scan_count()
         except StoreUnavailable:
             return 0
+
+
+def log_scan(flight: Flight) -> None:
+    """One line per scan: id, origin, outcome, tokens found and new, calls by route, duration."""
+    report = flight.report
+    assert report is not None
+    calls = dict((report.upstream or {}).get("calls", {}))
+    fields = {"scan": {
+        "id": report.scan_id, "origin": flight.state.origin, "status": report.status, "error": report.error,
+        "max_tokens": report.max_tokens, "chain": report.chain, "tokens_found": report.tally.tokens_found,
+        "tokens_new": report.tally.tokens_new, "tokens_stored": report.tally.tokens_stored,
+        "calls": calls, "duration_seconds": report.duration_seconds,
+    }}  # fmt: skip
+    log.log(
+        logging.INFO if report.success else logging.WARNING,
+        "scan %s %s (%s): %d found, %d new, %d upstream calls in %.1f s%s",
+        report.scan_id, report.status, flight.state.origin, report.tally.tokens_found, report.tally.tokens_new,
+        sum(calls.values()), report.duration_seconds, f": {report.error}" if report.error else "",
+        extra={"fields": fields},
+    )  # fmt: skip

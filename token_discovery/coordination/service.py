@@ -51,16 +51,17 @@ class TokenDiscoveryService:
         hooks = Hooks(self._run_metered, self._quote, self.history.record_running, self.history.publish,
                       self.history.total_scans)  # fmt: skip
         self.coordinator = ScanCoordinator(hooks, self._lease, settings, self._executor, clock, monotonic)
-        self.auto = AutoDiscovery(lambda n: self.trigger_scan(n, None, wait=None), settings.auto_interval,
-                                  settings.default_max_tokens)  # fmt: skip
+        auto_scan = lambda n: self.trigger_scan(n, None, wait=None, origin="auto")  # noqa: E731
+        self.auto = AutoDiscovery(auto_scan, settings.auto_interval, settings.default_max_tokens)
 
     # ---- scans ------------------------------------------------------------------------------
 
     def trigger_scan(
-        self, max_tokens: int | None = None, chain: str | None = None, wait: float | None = None
+        self, max_tokens: int | None = None, chain: str | None = None, wait: float | None = None, origin: str = "api"
     ) -> TriggerOutcome:
         """Join the running scan, reuse a recent result, or start one; wait up to `wait` s (None: to the end)."""
-        outcome: TriggerOutcome = self.coordinator.trigger(max_tokens or self.settings.default_max_tokens, chain, wait)
+        size = max_tokens or self.settings.default_max_tokens
+        outcome: TriggerOutcome = self.coordinator.trigger(size, chain, wait, origin)
         if isinstance(outcome, Finished):
             self.demand.served(outcome)
         return outcome

@@ -53,6 +53,7 @@ class ScanState:
     total: int = 0
     cancelled: threading.Event = field(default_factory=threading.Event)
     remote: bool = False  # run by another process of the cluster; this one only waits for its result
+    origin: str = "api"  # who asked first: "api", "auto" or "cli"
 
     @property
     def params(self) -> tuple[int, str | None]:
