@@ -20,9 +20,11 @@ from token_discovery.api.origins import OriginPolicy
 from token_discovery.api.responses import BadRequest, fail
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
+from token_discovery.monitoring.capacity import raise_descriptor_limit
 from token_discovery.monitoring.monitor import Monitor
 from token_discovery.realtime.delivery import OrderedDelivery, OrderedRedisManager
 from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
+from token_discovery.realtime.limits import EVENTS_PER_WINDOW
 from token_discovery.store.base import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,10 @@ def create_app(config: Config, **overrides: Any) -> Flask:
         **({"client_manager": queue} if queue is not None else {}),
     )
     services = build_services(config, notifier=SocketNotifier(socketio), **overrides)
+    raise_descriptor_limit()
+    log.info("limits in force: %s per address on the API, %s for triggers, %s Socket.IO events per 10 s a connection; "
+             "upstream budget a window of %ss: %s", config.rate_limit_default, config.rate_limit_trigger,
+             EVENTS_PER_WINDOW, config.budget_window, services.gate.budget.limits())  # fmt: skip
     delivery = watch_deliveries(queue, socketio, services) if queue is not None else None
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio

@@ -112,6 +112,10 @@ class Budget:
         self.buckets: dict[str, Bucket] = {name: make(name, limit, window) for name, limit in limits.items()}
         self.on_change: Callable[[], None] = lambda: None  # a journal keeps the spends across restarts
 
+    def limits(self) -> dict[str, float]:
+        """Calls each route class may make per window."""
+        return {name: bucket.capacity for name, bucket in self.buckets.items()}
+
     def bucket(self, route: str) -> Bucket:
         """The bucket a route draws from."""
         return self.buckets[ROUTE_CLASS[route]]
