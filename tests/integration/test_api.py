@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -240,7 +241,53 @@ def test_metrics_are_prometheus_text_from_the_live_services(app: Flask) -> None:
     assert samples[("td_budget_balance", (("route_class", "dexscreener.discovery"),))] == 58
     assert samples[("td_tokens_discovered_total", ())] == 4 and samples[("td_scans_total", ())] == 1
     assert samples[("td_uptime_seconds", ())] >= 0 and samples[("td_healthy", ())] in (0, 1)
+    assert samples[("td_socket_capacity", ())] > 0
+    trigger = (("method", "POST"), ("route", "/api/discovery/trigger"), ("status", "2xx"))
+    assert samples[("td_http_request_seconds_count", trigger)] == 1
+    assert samples[("td_broadcast_seconds_count", (("event", "new_token"),))] == 4
+    assert samples[("td_new_token_lag_seconds_count", ())] == 4
+    assert ("td_redis_up", ()) not in samples  # no REDIS_URL: nothing to say about it
     socket.disconnect()
+
+
+def test_http_latency_is_labelled_by_route_never_by_raw_path(app: Flask) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    client = app.test_client()
+    for path in ("/api/discovery/status", "/no/such/page/1", "/no/such/page/2", "/api/discovery/recent?limit=x"):
+        client.get(path)
+    text = client.get("/metrics").get_data(as_text=True)
+    counts = {
+        (sample.labels["route"], sample.labels["status"]): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "td_http_request_seconds_count"
+    }
+    assert counts == {("/api/discovery/status", "2xx"): 1, ("unmatched", "4xx"): 2, ("/api/discovery/recent", "4xx"): 1}
+
+
+def test_a_broadcast_is_encoded_once_whatever_the_number_of_clients(app: Flask) -> None:
+    server = socketio_of(app).server
+    sockets = [socketio_of(app).test_client(app) for _ in range(25)]
+    for socket in sockets:
+        socket.emit("join_discovery")
+        socket.get_received()
+    send = server._send_eio_packet
+    sent: list[object] = []
+
+    def counting_send(eio_sid: str, eio_packet: Any) -> None:
+        """Record each engine.io packet handed to a client, then deliver it."""
+        if "new_token" in str(eio_packet.data):
+            sent.append(eio_packet)
+        send(eio_sid, eio_packet)
+
+    server._send_eio_packet = counting_send
+    app.test_client().post("/api/discovery/trigger", json={"max_tokens": 3})
+    received = [[m for m in socket.get_received() if m["name"] == "new_token"] for socket in sockets]
+    assert all(len(tokens) == 3 for tokens in received)
+    assert len(sent) == 75 and len({id(packet) for packet in sent}) == 3  # encoded once per token, not per client
+    for socket in sockets:
+        socket.disconnect()
 
 
 def test_openapi_documents_every_route_of_the_app(app: Flask) -> None:
@@ -375,3 +422,27 @@ def test_a_failed_scan_answers_503_with_its_cause(simulator) -> None:
         assert body["error"].startswith("scan failed: every discovery feed failed")
     finally:
         services_of(app).close()
+
+
+def test_with_redis_broadcasts_are_timed_where_they_reach_the_clients(simulator: SimulatorServer) -> None:
+    import uuid
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    application = make_app(simulator, REDIS_URL="redis://127.0.0.1:6379/12", REDIS_PREFIX=f"td:test:{uuid.uuid4()}:")
+    try:
+        client = application.test_client()
+        assert client.post("/api/discovery/trigger", json={"max_tokens": 3}).status_code == 200
+
+        def samples() -> dict[tuple[str, tuple], float]:
+            text = client.get("/metrics").get_data(as_text=True)
+            return {(s.name, tuple(sorted(s.labels.items()))): s.value
+                    for family in text_string_to_metric_families(text) for s in family.samples}  # fmt: skip
+
+        deadline = time.monotonic() + 10
+        while samples().get(("td_broadcast_seconds_count", (("event", "new_token"),))) != 3:
+            assert time.monotonic() < deadline, "the queue never brought the three tokens back"
+            time.sleep(0.05)
+        assert samples()[("td_redis_up", ())] == 1 and samples()[("td_new_token_lag_seconds_count", ())] == 3
+    finally:
+        services_of(application).close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
@@ -22,7 +23,8 @@ from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
 from token_discovery.monitoring.capacity import raise_descriptor_limit
 from token_discovery.monitoring.monitor import Monitor
-from token_discovery.realtime.delivery import OrderedDelivery, OrderedRedisManager
+from token_discovery.monitoring.telemetry import Telemetry
+from token_discovery.realtime.delivery import OrderedDelivery, OrderedRedisManager, TimedManager
 from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW
 from token_discovery.store.base import StoreUnavailable
@@ -52,15 +54,17 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     queue = (
         OrderedRedisManager(config.redis_url, channel=f"{config.redis_prefix}socketio") if config.redis_url else None
     )
+    manager: OrderedRedisManager | TimedManager = queue if queue is not None else TimedManager()
+    manager.telemetry = telemetry = Telemetry()
     socketio = SocketIO(
         app,
         async_mode=overrides.pop("async_mode", None) or async_mode(),
         cors_allowed_origins=origins,
         max_http_buffer_size=64 * 1024,
-        **({"client_manager": queue} if queue is not None else {}),
+        client_manager=manager,
     )
     services = build_services(config, notifier=SocketNotifier(socketio), **overrides)
-    raise_descriptor_limit()
+    capacity = raise_descriptor_limit()
     log.info("limits in force: %s per address on the API, %s for triggers, %s Socket.IO events per 10 s a connection; "
              "upstream budget a window of %ss: %s", config.rate_limit_default, config.rate_limit_trigger,
              EVENTS_PER_WINDOW, config.budget_window, services.gate.budget.limits())  # fmt: skip
@@ -68,11 +72,13 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
     monitor = Monitor(services)
+    monitor.capacity = capacity
     monitor.probe.refresh()  # the first answer exists before the first request
     socketio.start_background_task(monitor.probe.loop)
     services.on_close.append(monitor.probe.stop)
     app.extensions["token_discovery.monitor"] = monitor
-    app.extensions["token_discovery.metrics"] = install_metrics(services, monitor)
+    app.extensions["token_discovery.metrics"] = install_metrics(services, monitor, telemetry.registry)
+    _time_requests(app, telemetry)
     replay = delivery.replay if delivery is not None else services.service.replay
     socketio.on_namespace(DiscoveryNamespace(socketio, services.service, monitor, replay))
     app.register_blueprint(metrics.bp)
@@ -116,6 +122,22 @@ def monitor_of(app: Flask) -> Monitor:
 def services_of(app: Flask) -> Services:
     """The services of an app made by create_app."""
     return app.extensions["token_discovery"]
+
+
+def _time_requests(app: Flask, telemetry: Telemetry) -> None:
+    """Every HTTP answer goes into the latency histogram, by route (the URL rule, never the raw path)."""
+
+    @app.before_request
+    def start_clock() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def stop_clock(response: Response) -> Response:
+        started = g.get("request_started")
+        if started is not None:
+            rule = request.url_rule.rule if request.url_rule is not None else None
+            telemetry.observe_request(request.method, rule, response.status_code, started)
+        return response
 
 
 def _register_errors(app: Flask) -> None:

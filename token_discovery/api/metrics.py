@@ -111,17 +111,25 @@ class ServiceCollector:
         clients = GaugeMetricFamily("td_socket_clients", "Connected Socket.IO clients")
         clients.add_metric([], self._monitor.connected_clients)
         yield clients
+        if self._monitor.capacity is not None:
+            capacity = GaugeMetricFamily("td_socket_capacity", "Clients this process's open-file limit allows")
+            capacity.add_metric([], self._monitor.capacity)
+            yield capacity
         uptime = GaugeMetricFamily("td_uptime_seconds", "Seconds since this process started serving")
         uptime.add_metric([], self._monitor.uptime_seconds())
         yield uptime
         healthy = GaugeMetricFamily("td_healthy", "1 when the health probes find nothing wrong")
-        healthy.add_metric([], 1.0 if self._monitor.probe.latest()["status"] == "ok" else 0.0)
+        latest = self._monitor.probe.latest()
+        healthy.add_metric([], 1.0 if latest["status"] == "ok" else 0.0)
         yield healthy
+        if latest.get("redis", {}).get("configured"):
+            redis_up = GaugeMetricFamily("td_redis_up", "1 when Redis answers a ping quickly (health probe)")
+            redis_up.add_metric([], 1.0 if latest["redis"].get("ok") else 0.0)
+            yield redis_up
 
 
-def install_metrics(services: Services, monitor: Monitor) -> CollectorRegistry:
-    """A registry of the app's own (nothing global, so several apps can live in one process)."""
-    registry = CollectorRegistry(auto_describe=False)
+def install_metrics(services: Services, monitor: Monitor, registry: CollectorRegistry) -> CollectorRegistry:
+    """The app's own registry (nothing global, so several apps can live in one process), with the services added."""
     registry.register(ServiceCollector(services, monitor))
     return registry
 

@@ -27,6 +27,7 @@ class Monitor:
         self.started_at = clock()
         self.tokens = MinuteSeries(clock=clock)
         self.count_clients: Callable[[], int] = lambda: 0  # the Socket.IO namespace installs its own count
+        self.capacity: int | None = None  # the clients this process's open-file limit allows, found at start
         self.probe = HealthProbe(services, clock)
         services.service.on_new_token(lambda record: self.tokens.add("tokens"))
 

@@ -17,6 +17,7 @@ from typing import Any
 import socketio
 
 from token_discovery import events
+from token_discovery.monitoring.telemetry import Telemetry
 from token_discovery.records import record_json
 from token_discovery.store.base import StoreUnavailable, TokenStore
 
@@ -89,23 +90,51 @@ class OrderedDelivery:
         return len(records)
 
 
+class TimedManager(socketio.Manager):
+    """Socket.IO's in-process manager, timing each broadcast to the discovery room (encoded once for all)."""
+
+    telemetry: Telemetry | None = None
+
+    def emit(self, event: str, data: Any, namespace: str, room: str | None = None, skip_sid: Any = None,
+             callback: Any = None, to: str | None = None, **kwargs: Any) -> None:  # fmt: skip
+        """Hand the event to its recipients; a broadcast to the room is timed."""
+        if self.telemetry is None or callback is not None or (to or room) != events.ROOM:
+            super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to, **kwargs)
+            return
+        started = time.perf_counter()
+        super().emit(event, data, namespace, room=room, skip_sid=skip_sid, to=to, **kwargs)
+        self.telemetry.observe_broadcast(event, data, started)
+
+
 class OrderedRedisManager(socketio.RedisManager):
     """The Socket.IO Redis queue, with new tokens passed through this process's OrderedDelivery."""
 
     delivery: OrderedDelivery | None = None
+    telemetry: Telemetry | None = None
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
         """Deliver a queued event locally; a new token brings along any seq the queue skipped, once each."""
         data = message.get("data")
         if self.delivery is None or message.get("event") != events.NEW_TOKEN or not isinstance(data, list):
-            super()._handle_emit(message)
+            self._emit_here(message)
             return
         record = data[0] if data else None
         if not isinstance(record, dict) or not isinstance(record.get("seq"), int):
-            super()._handle_emit(message)
+            self._emit_here(message)
             return
         for deliverable in self.delivery.deliveries(record):
-            super()._handle_emit({**message, "data": [deliverable]})
+            self._emit_here({**message, "data": [deliverable]})
+
+    def _emit_here(self, message: dict[str, Any]) -> None:
+        """Hand a queued event to this process's clients; a broadcast to the room is timed."""
+        if self.telemetry is None or message.get("room") != events.ROOM:
+            super()._handle_emit(message)
+            return
+        started = time.perf_counter()
+        super()._handle_emit(message)
+        data = message.get("data")
+        first = data[0] if isinstance(data, list) and data else None
+        self.telemetry.observe_broadcast(str(message.get("event")), first, started)
 
     def watch(self, stop: threading.Event, sleep: Callable[[float], object]) -> None:
         """Send from the store, every few seconds, what the queue never delivered (a background task)."""
