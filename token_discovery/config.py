@@ -153,6 +153,7 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "admin_token": ("ADMIN_TOKEN", "", _text),
     "allowed_origins": ("ALLOWED_ORIGINS", "", _origins),
     "trusted_proxy_count": ("TRUSTED_PROXY_COUNT", "0", _integer(0, 5)),
+    "socket_max_per_address": ("SOCKET_MAX_PER_ADDRESS", "50", _integer(0, 1_000_000)),
     "sqlite_path": ("SQLITE_PATH", "instance/tokens.db", _text),
     "mongodb_uri": ("MONGODB_URI", "", _optional_url(("mongodb", "mongodb+srv"))),
     "redis_url": ("REDIS_URL", "", _optional_url(("redis", "rediss", "unix"))),
@@ -201,6 +202,7 @@ class Config:
     admin_token: str
     allowed_origins: tuple[str, ...]
     trusted_proxy_count: int
+    socket_max_per_address: int
     sqlite_path: str
     mongodb_uri: str
     redis_url: str

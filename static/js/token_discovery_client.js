@@ -51,12 +51,14 @@
       this.lastSeq = Number.isInteger(options.lastSeq) ? options.lastSeq : null; // all held up to here
       this.highestSeq = this.lastSeq;
       this.pollGrace = options.pollGrace ?? 5000;
+      this.refusedRetry = options.refusedRetry ?? 30000; // a server refusal (e.g. too many tabs) is retried this late
       this.joinRoom = options.join !== false;
       this._io = options.io || global.io;
       this._handlers = new Map();
       this._seen = new Set();
       this._pollTimer = null;
       this._graceTimer = null;
+      this._retryTimer = null;
       this._gapTimer = null;
       this._polling = false;
       this.socket = null;
@@ -117,6 +119,8 @@
     /** Close the connection and stop polling. */
     disconnect() {
       this._stopPolling();
+      if (this._retryTimer !== null) global.clearTimeout(this._retryTimer);
+      this._retryTimer = null;
       if (this.socket) {
         this.socket.disconnect();
         this.socket = null;
@@ -159,6 +163,13 @@
       this._downSince = this._downSince || Date.now();
       if (!this._apiDown) this._setState("offline", { reason: this._reason, since: this._downSince, pollInterval: this.pollInterval });
       this._startPolling();
+      // The server itself refused (socket.io then stops reconnecting): ask again later, REST meanwhile.
+      if (this.socket && !this.socket.active && this._retryTimer === null && this.refusedRetry > 0) {
+        this._retryTimer = global.setTimeout(() => {
+          this._retryTimer = null;
+          if (this.socket && !this.socket.connected) this.socket.connect();
+        }, this.refusedRetry);
+      }
     }
 
     _startPolling() {

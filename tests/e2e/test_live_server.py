@@ -33,6 +33,7 @@ def app_env(simulator: SimulatorServer, tmp_path: Path) -> dict[str, str]:
         "DISCOVERY_INTERVAL": "3600",
         "AUTO_START_DISCOVERY": "false",
         "RATE_LIMIT_TRIGGER": "1000 per minute",  # every simulated user shares 127.0.0.1
+        "SOCKET_MAX_PER_ADDRESS": "0",  # and so does every simulated browser
     }
 
 
@@ -222,6 +223,57 @@ def churn(url: str, clients: int) -> None:
 
     with ThreadPoolExecutor(max_workers=25) as pool:
         list(pool.map(one, range(clients)))
+
+
+def test_an_address_at_its_socket_cap_is_refused_with_a_reason_then_admitted_when_one_closes(
+    app_env: dict[str, str],
+) -> None:
+    app = LiveApp({**app_env, "SOCKET_MAX_PER_ADDRESS": "3"}).start()
+    try:
+        held = [socketio.Client(reconnection=False) for _ in range(3)]
+        for client in held:
+            client.connect(app.url, transports=["websocket"], wait_timeout=5)
+        refused = socketio.Client(reconnection=False)
+        reasons: list[object] = []
+        refused.on("connect_error", reasons.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            refused.connect(app.url, transports=["websocket"], wait_timeout=5)
+        assert reasons and "too many connections from this address: at most 3" in str(reasons[0])
+        forged = socketio.Client(reconnection=False)  # with no trusted proxy, X-Forwarded-For is not believed
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            forged.connect(app.url, transports=["websocket"], headers={"X-Forwarded-For": "203.0.113.9"},
+                           wait_timeout=5)  # fmt: skip
+        assert requests.get(f"{app.url}/healthz", timeout=5).status_code == 200  # the service goes on
+        held.pop().disconnect()
+        admitted = socketio.Client(reconnection=False)
+        deadline = time.monotonic() + 5  # the server hears of the close a moment after the client
+        while not admitted.connected:
+            try:
+                admitted.connect(app.url, transports=["websocket"], wait_timeout=5)
+            except socketio.exceptions.ConnectionError:
+                assert time.monotonic() < deadline, "the closed connection was never released"
+        with ThreadPoolExecutor(4) as pool:  # each client takes a few seconds to close
+            list(pool.map(lambda client: client.disconnect(), [*held, admitted]))
+    finally:
+        app.stop()
+
+
+def test_behind_a_trusted_proxy_the_socket_cap_counts_each_real_client(app_env: dict[str, str]) -> None:
+    app = LiveApp({**app_env, "SOCKET_MAX_PER_ADDRESS": "1", "TRUSTED_PROXY_COUNT": "1"}).start()
+    clients = []
+    try:
+        for address in ("203.0.113.1", "203.0.113.2"):  # two traders behind the same proxy
+            client = socketio.Client(reconnection=False)
+            client.connect(app.url, transports=["websocket"], headers={"X-Forwarded-For": address}, wait_timeout=5)
+            clients.append(client)
+        again = socketio.Client(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            again.connect(app.url, transports=["websocket"], headers={"X-Forwarded-For": "203.0.113.1"},
+                          wait_timeout=5)  # fmt: skip
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda client: client.disconnect(), clients))
+    finally:
+        app.stop()
 
 
 def test_make_runs_server_keeps_its_memory_flat_under_client_churn(app_env: dict[str, str]) -> None:

@@ -65,9 +65,11 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     )
     services = build_services(config, notifier=SocketNotifier(socketio), **overrides)
     capacity = raise_descriptor_limit()
-    log.info("limits in force: %s per address on the API, %s for triggers, %s Socket.IO events per 10 s a connection; "
-             "upstream budget a window of %ss: %s", config.rate_limit_default, config.rate_limit_trigger,
-             EVENTS_PER_WINDOW, config.budget_window, services.gate.budget.limits())  # fmt: skip
+    log.info("limits in force: %s per address on the API, %s for triggers, %s Socket.IO connections per address "
+             "(0: no cap), %s Socket.IO events per 10 s a connection, %s trusted proxies; upstream budget a window "
+             "of %ss: %s", config.rate_limit_default, config.rate_limit_trigger, config.socket_max_per_address,
+             EVENTS_PER_WINDOW, config.trusted_proxy_count, config.budget_window,
+             services.gate.budget.limits())  # fmt: skip
     delivery = watch_deliveries(queue, socketio, services) if queue is not None else None
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
@@ -80,7 +82,9 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.extensions["token_discovery.metrics"] = install_metrics(services, monitor, telemetry.registry)
     _time_requests(app, telemetry)
     replay = delivery.replay if delivery is not None else services.service.replay
-    socketio.on_namespace(DiscoveryNamespace(socketio, services.service, monitor, replay))
+    socketio.on_namespace(
+        DiscoveryNamespace(socketio, services.service, monitor, replay, config.socket_max_per_address)
+    )
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(console.bp)

@@ -9,11 +9,12 @@ from typing import Any
 
 from flask import current_app, request, session
 from flask_socketio import Namespace, SocketIO, disconnect, emit, join_room, leave_room
+from socketio.exceptions import ConnectionRefusedError as Refused
 
 from token_discovery import events
 from token_discovery.coordination.service import TokenDiscoveryService, utc_now
 from token_discovery.monitoring.monitor import Monitor
-from token_discovery.realtime.limits import SocketEventLimiter
+from token_discovery.realtime.limits import ConnectionCap, SocketEventLimiter
 from token_discovery.records import iso
 from token_discovery.store.base import StoreUnavailable
 
@@ -54,12 +55,18 @@ class DiscoveryNamespace(Namespace):
     """The default namespace: connections (and their count), the discovery room, status, the admin feed, limits."""
 
     def __init__(
-        self, socketio: SocketIO, service: TokenDiscoveryService, monitor: Monitor, replay: Replay | None = None
+        self,
+        socketio: SocketIO,
+        service: TokenDiscoveryService,
+        monitor: Monitor,
+        replay: Replay | None = None,
+        max_per_address: int = 0,
     ) -> None:
         super().__init__("/")
         self._service, self._monitor = service, monitor
         self._replay: Replay = replay or service.replay
         self._limiter = SocketEventLimiter()
+        self._cap = ConnectionCap(max_per_address)
         self._admin_feed = AdminFeed(socketio, monitor)
         self._lock = threading.Lock()
         self.connected = 0
@@ -78,13 +85,20 @@ class DiscoveryNamespace(Namespace):
         return True
 
     def on_connect(self, auth: Any = None) -> None:
-        """Greet a new connection."""
+        """Greet a new connection, unless its address already holds as many as it may."""
+        address = request.remote_addr or "unknown"
+        if not self._cap.admit(request.sid, address):  # type: ignore[attr-defined]
+            log.info("refused a Socket.IO connection from %s: %s already open", address, self._cap.limit)
+            raise Refused(
+                f"too many connections from this address: at most {self._cap.limit} at once; close other tabs"
+            )
         self._count(+1)
         emit(events.CONNECTED, {"message": "connected to token discovery", "timestamp": iso(utc_now())})
 
     def on_disconnect(self, reason: Any = None) -> None:
         """Forget a connection."""
         self._count(-1)
+        self._cap.release(request.sid)  # type: ignore[attr-defined]
         self._limiter.forget(request.sid)  # type: ignore[attr-defined]
         self._admin_feed.leave(request.sid)  # type: ignore[attr-defined]
 

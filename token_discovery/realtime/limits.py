@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -24,3 +27,37 @@ class SocketEventLimiter:
     def forget(self, sid: str) -> None:
         """Drop a connection's history."""
         self._windows.clear(self._item, "socket", sid)
+
+
+class ConnectionCap:
+    """At most `limit` simultaneous connections per client address on this process (0: no cap)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: Counter[str] = Counter()
+        self._address_of: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, sid: str, address: str) -> bool:
+        """Count a new connection from an address; False (and nothing counted) when it is at its cap."""
+        with self._lock:
+            if self.limit and self._open[address] >= self.limit:
+                return False
+            self._open[address] += 1
+            self._address_of[sid] = address
+            return True
+
+    def release(self, sid: str) -> None:
+        """A counted connection closed."""
+        with self._lock:
+            address = self._address_of.pop(sid, None)
+            if address is None:
+                return
+            self._open[address] -= 1
+            if self._open[address] <= 0:
+                del self._open[address]
+
+    def open_from(self, address: str) -> int:
+        """Connections open from an address."""
+        with self._lock:
+            return self._open[address]

@@ -7,7 +7,8 @@ await import("../../../static/js/token_discovery_client.js");
 const { TokenDiscoveryClient } = globalThis;
 
 class FakeSocket {
-  constructor() { this.handlers = {}; this.sent = []; this.connected = false; this.io = { engine: { transport: { name: "websocket" } } }; }
+  constructor() { this.handlers = {}; this.sent = []; this.connected = false; this.active = true; this.connects = 0; this.io = { engine: { transport: { name: "websocket" } } }; }
+  connect() { this.connects += 1; }
   on(event, fn) { (this.handlers[event] ||= []).push(fn); }
   emit(event, payload) { this.sent.push([event, payload]); }
   fire(event, payload) { for (const fn of this.handlers[event] || []) fn(payload); }
@@ -83,5 +84,27 @@ test("a short blip is healed by the replay, not by REST", async () => {
   socket.fire("connect");
   await new Promise((resolve) => setTimeout(resolve, 40));
   assert.deepEqual(fetches, []);
+  c.disconnect();
+});
+
+test("a refusal by the server itself is asked again later, REST standing in meanwhile", async () => {
+  const { c, socket, fetches } = client({ refusedRetry: 30 });
+  c.connect();
+  socket.active = false; // socket.io does not reconnect after the server's own refusal
+  const refusal = new Error("too many connections from this address: at most 50 at once; close other tabs");
+  socket.fire("connect_error", refusal);
+  assert.equal(c.state, "offline");
+  assert.ok(c.polling && fetches.length === 1);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(socket.connects, 1);
+  c.disconnect();
+});
+
+test("a network error is left to socket.io's own reconnection", async () => {
+  const { c, socket } = client({ refusedRetry: 10 });
+  c.connect();
+  socket.fire("connect_error", new Error("websocket error")); // socket.active stays true
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.equal(socket.connects, 0);
   c.disconnect();
 });

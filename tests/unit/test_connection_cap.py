@@ -1,0 +1,28 @@
+"""The per-address cap on simultaneous Socket.IO connections."""
+
+from __future__ import annotations
+
+from token_discovery.realtime.limits import ConnectionCap
+
+
+def test_an_address_at_its_cap_is_refused_and_others_are_not() -> None:
+    cap = ConnectionCap(2)
+    assert cap.admit("a", "10.0.0.1") and cap.admit("b", "10.0.0.1")
+    assert not cap.admit("c", "10.0.0.1")
+    assert cap.admit("d", "10.0.0.2")
+    assert cap.open_from("10.0.0.1") == 2 and cap.open_from("10.0.0.2") == 1
+
+
+def test_a_closed_connection_frees_its_place_and_a_refused_one_frees_nothing() -> None:
+    cap = ConnectionCap(1)
+    assert cap.admit("a", "10.0.0.1") and not cap.admit("b", "10.0.0.1")
+    cap.release("b")  # refused: it was never counted
+    assert cap.open_from("10.0.0.1") == 1
+    cap.release("a")
+    cap.release("a")  # a second close changes nothing
+    assert cap.open_from("10.0.0.1") == 0 and cap.admit("c", "10.0.0.1")
+
+
+def test_zero_means_no_cap() -> None:
+    cap = ConnectionCap(0)
+    assert all(cap.admit(str(n), "10.0.0.1") for n in range(1000))
