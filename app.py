@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     monkey.patch_all()  # before anything opens a socket or starts a thread: one event loop, no thread per client
 
     from token_discovery.api.app import create_app, socketio_of
+    from token_discovery.api.serving import gevent_server_options
     from token_discovery.config import ConfigError
     from token_discovery.monitoring.logs import configure_logging
     from token_discovery.simulator import SimulatorApp, SimulatorServer
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("app").info("Token Discovery on http://%s:%s", host, port)
     stop_on_sigterm(socketio_of(application))  # the finally below then hands the scan lease back
     try:
-        socketio_of(application).run(application, host=host, port=port, log_output=False)
+        socketio_of(application).run(application, host=host, port=port, log_output=False, **gevent_server_options())
     finally:
         application.extensions["token_discovery"].close()
         if simulator:
@@ -91,8 +92,11 @@ def __getattr__(name: str) -> Any:
     if name != "app":
         raise AttributeError(name)
     from token_discovery.api.app import create_app
+    from token_discovery.monitoring.logs import configure_logging
 
-    application = create_app(load_config())
+    config = load_config()
+    configure_logging(config.log_level, config.log_format)  # before the app says what it starts with
+    application = create_app(config)
     globals()["app"] = application
     return application
 

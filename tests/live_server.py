@@ -32,7 +32,8 @@ class LiveApp:
         self.server, self.args = server, args
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        defaults = {"ALLOWED_ORIGINS": "", "LOG_LEVEL": "WARNING", "HOST": "127.0.0.1", "PORT": str(self.port)}
+        defaults = {"ALLOWED_ORIGINS": "", "LOG_LEVEL": "WARNING", "HOST": "127.0.0.1", "PORT": str(self.port),
+                    "ACCESS_LOG": "false"}  # fmt: skip
         self.env = {**os.environ, **defaults, **env}
         self.process: subprocess.Popen[bytes] | None = None
         self.log: Any = None

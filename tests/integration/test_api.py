@@ -108,6 +108,21 @@ def test_recent_status_and_stats_after_a_scan(app: Flask) -> None:
     assert stats["database_usage"] == "6/200" and stats["database_usage_percent"] == 3.0
 
 
+def test_recent_tokens_are_gzipped_for_clients_that_ask(app: Flask) -> None:
+    import gzip
+    import json
+
+    client = app.test_client()
+    client.post("/api/discovery/trigger", json={"max_tokens": 4})
+    plain = client.get("/api/discovery/recent")
+    packed = client.get("/api/discovery/recent", headers={"Accept-Encoding": "gzip, deflate, br",
+                                                           "Origin": "http://127.0.0.1:5000"})  # fmt: skip
+    assert plain.headers.get("Content-Encoding") is None and plain.get_json()["count"] == 4
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert {"Accept-Encoding", "Origin"} <= {v.strip() for v in packed.headers["Vary"].split(",")}
+    assert json.loads(gzip.decompress(packed.get_data())) == plain.get_json()
+
+
 def test_scan_state_is_200_before_any_scan(app: Flask) -> None:
     response = app.test_client().get("/api/discovery/scan")
     assert response.status_code == 200 and response.get_json()["status"] == "idle"
@@ -236,6 +251,7 @@ def test_metrics_are_prometheus_text_from_the_live_services(app: Flask) -> None:
         for sample in family.samples
     }
     assert samples[("td_upstream_calls_total", (("route", "dexscreener.token_profiles"),))] == 1
+    assert samples[("td_upstream_rate_limited_total", (("route", "goplus.token_security"),))] == 0  # there from 0
     assert sum(v for (name, _), v in samples.items() if name == "td_tokens_stored") == 4
     assert samples[("td_store_up", ())] == 1 and samples[("td_socket_clients", ())] == 1
     assert samples[("td_budget_balance", (("route_class", "dexscreener.discovery"),))] == 58

@@ -28,6 +28,7 @@ from token_discovery.realtime.delivery import OrderedDelivery, OrderedRedisManag
 from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW
 from token_discovery.store.base import StoreUnavailable
+from token_discovery.store.snapshot import RecentSnapshot
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: templates/ and static/ live there
@@ -63,7 +64,12 @@ def create_app(config: Config, **overrides: Any) -> Flask:
         max_http_buffer_size=64 * 1024,
         client_manager=manager,
     )
-    services = build_services(config, notifier=SocketNotifier(socketio), **overrides)
+    notifier = SocketNotifier(socketio)
+    services = build_services(config, notifier=notifier, **overrides)
+    snapshot = RecentSnapshot(services.store, config.discovery_db_capacity)
+    notifier.on_record = snapshot.put
+    if queue is not None:
+        queue.on_record = snapshot.put  # what other processes announce
     capacity = raise_descriptor_limit()
     log.info("limits in force: %s per address on the API, %s for triggers, %s Socket.IO connections per address "
              "(0: no cap), %s Socket.IO events per 10 s a connection, %s trusted proxies; upstream budget a window "
@@ -73,6 +79,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     delivery = watch_deliveries(queue, socketio, services) if queue is not None else None
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
+    app.extensions["token_discovery.snapshot"] = snapshot
     monitor = Monitor(services)
     monitor.capacity = capacity
     monitor.probe.refresh()  # the first answer exists before the first request
@@ -186,7 +193,7 @@ def _cors(origins: OriginPolicy) -> Any:
         origin = request.headers.get("Origin")
         if origins.allows(origin, request.environ):
             response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Vary"] = "Origin"
+            response.vary.add("Origin")
             response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
         return response
 

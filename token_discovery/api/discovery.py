@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from token_discovery.api.auth import require_admin
 from token_discovery.api.responses import chain, fail, integer, json_body, ok, services
 from token_discovery.coordination.reports import Refused, Running
-from token_discovery.records import record_json
+from token_discovery.store.snapshot import RecentSnapshot
 
 bp = Blueprint("discovery", __name__, url_prefix="/api/discovery")
 
@@ -68,8 +68,13 @@ def recent() -> Answer:
     limit = integer(request.args.get("limit"), "limit", 1, 200) or 50
     wanted_chain = chain(request.args.get("chain"))
     after_seq = integer(request.args.get("after_seq"), "after_seq", 0, 2**62)
-    records = services().store.recent(limit, wanted_chain, after_seq)
-    return ok(tokens=[record_json(r) for r in records], count=len(records))
+    snapshot: RecentSnapshot = current_app.extensions["token_discovery.snapshot"]
+    gzipped = "gzip" in request.accept_encodings
+    response = Response(snapshot.answer(limit, wanted_chain, after_seq, gzipped), mimetype="application/json")
+    response.vary.add("Accept-Encoding")
+    if gzipped:
+        response.content_encoding = "gzip"
+    return response, 200
 
 
 @bp.get("/outcomes")

@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from token_discovery.bootstrap import Services
 from token_discovery.monitoring.monitor import OUTCOME_HOURS, Monitor
+from token_discovery.sources.budget import ROUTE_CLASS
 from token_discovery.store.base import StoreUnavailable
 
 bp = Blueprint("metrics", __name__)
@@ -41,7 +42,8 @@ class ServiceCollector:
         ledger = self._services.gate.ledger.snapshot()
         for kind, help_text in LEDGER_METRICS.items():
             family = CounterMetricFamily(f"td_upstream_{kind}", help_text, labels=["route"])
-            for route, count in sorted(ledger[kind].items()):
+            counts = {**dict.fromkeys(ROUTE_CLASS, 0), **ledger[kind]}  # every known route, from zero
+            for route, count in sorted(counts.items()):
                 family.add_metric([route], count)
             yield family
         health = self._services.gate.health()

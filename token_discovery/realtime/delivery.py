@@ -111,6 +111,7 @@ class OrderedRedisManager(socketio.RedisManager):
 
     delivery: OrderedDelivery | None = None
     telemetry: Telemetry | None = None
+    on_record: Callable[[dict[str, Any]], None] = staticmethod(lambda record: None)  # the read model
 
     def _handle_emit(self, message: dict[str, Any]) -> None:
         """Deliver a queued event locally; a new token brings along any seq the queue skipped, once each."""
@@ -126,7 +127,11 @@ class OrderedRedisManager(socketio.RedisManager):
             self._emit_here({**message, "data": [deliverable]})
 
     def _emit_here(self, message: dict[str, Any]) -> None:
-        """Hand a queued event to this process's clients; a broadcast to the room is timed."""
+        """Hand a queued event to this process's clients (a record to the read model first); broadcasts are timed."""
+        data = message.get("data")
+        record = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
+        if record is not None and message.get("event") in (events.NEW_TOKEN, events.TOKEN_UPDATED):
+            self.on_record(record)
         if self.telemetry is None or message.get("room") != events.ROOM:
             super()._handle_emit(message)
             return

@@ -28,9 +28,12 @@ class SocketNotifier:
 
     def __init__(self, socketio: SocketIO) -> None:
         self._socketio = socketio
+        self.on_record: Callable[[dict[str, Any]], None] = lambda record: None  # the read model hears first
 
     def broadcast(self, event: str, payload: dict[str, Any]) -> None:
         """Emit to the room; a transport failure is logged, never raised into the scan."""
+        if event in (events.NEW_TOKEN, events.TOKEN_UPDATED):
+            self.on_record(payload)
         try:
             self._socketio.emit(event, payload, to=events.ROOM)
         except Exception:
