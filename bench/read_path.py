@@ -30,7 +30,8 @@ from token_discovery.simulator import SimulatorServer  # noqa: E402
 from token_discovery.store.sqlite import SQLiteStore  # noqa: E402
 
 # (row, path, sends Accept-Encoding: gzip as every browser does)
-ROWS = [("/healthz", "/healthz", True), ("recent?limit=50, gzip", "/api/discovery/recent?limit=50", True),
+ROWS = [("/healthz", "/healthz", True), ("/api/discovery/status (rate-limited, small)", "/api/discovery/status", True),
+        ("recent?limit=50, gzip", "/api/discovery/recent?limit=50", True),
         ("recent?limit=50, identity", "/api/discovery/recent?limit=50", False),
         ("recent?limit=200, gzip", "/api/discovery/recent?limit=200", True)]  # fmt: skip
 
