@@ -40,10 +40,8 @@ def load_config(demo_urls: dict[str, str] | None = None) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the app with Socket.IO on the chosen address, served by gevent as in production."""
-    from gevent import monkey
-
-    monkey.patch_all()  # before anything opens a socket or starts a thread: one event loop, no thread per client
+    """Run the app with Socket.IO on the chosen address, served by gevent as in production (threads without it)."""
+    served_by_gevent = patch_for_gevent()
 
     from token_discovery.api.app import create_app, socketio_of
     from token_discovery.api.serving import gevent_server_options
@@ -67,13 +65,27 @@ def main(argv: list[str] | None = None) -> None:
         print(f"demo: admin console {admin}, token {config.admin_token}", file=sys.stderr, flush=True)
     application = create_app(config)
     logging.getLogger("app").info("Token Discovery on http://%s:%s", host, port)
-    stop_on_sigterm(socketio_of(application))  # the finally below then hands the scan lease back
+    if served_by_gevent:
+        stop_on_sigterm(socketio_of(application))  # the finally below then hands the scan lease back
+    else:
+        logging.getLogger("app").warning("gevent is not installed: serving with threads, a thread per client")
+    options = gevent_server_options() if served_by_gevent else {"allow_unsafe_werkzeug": True}
     try:
-        socketio_of(application).run(application, host=host, port=port, log_output=False, **gevent_server_options())
+        socketio_of(application).run(application, host=host, port=port, log_output=False, **options)
     finally:
         application.extensions["token_discovery"].close()
         if simulator:
             simulator.stop()
+
+
+def patch_for_gevent() -> bool:
+    """Monkey-patch for gevent before anything opens a socket or starts a thread; False when gevent is missing."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    monkey.patch_all()  # one event loop, no thread per client
+    return True
 
 
 def stop_on_sigterm(socketio: Any) -> None:

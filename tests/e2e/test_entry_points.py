@@ -62,3 +62,24 @@ def test_the_demo_streams_tokens_to_a_browser_client_within_seconds(tmp_path: Pa
     finally:
         client.disconnect()
         demo.stop()
+
+
+def test_without_gevent_the_app_still_serves_with_threads_and_says_so(simulator: SimulatorServer, tmp_path: Path) -> None:
+    blocker = tmp_path / "no_gevent" / "gevent"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('gevent is not installed here')\n")
+    env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "t.db"), "PYTHONPATH": str(blocker.parent),
+           "LOG_LEVEL": "WARNING"}  # fmt: skip
+    app = LiveApp(env).start()
+    arrived = threading.Event()
+    client = socketio.Client(reconnection=False)
+    client.on("new_token", lambda record: arrived.set())
+    try:
+        client.connect(app.url, transports=["websocket"], wait_timeout=10)
+        client.emit("join_discovery")
+        requests.post(f"{app.url}/api/discovery/trigger", json={"max_tokens": 2}, timeout=30).raise_for_status()
+        assert arrived.wait(10)
+        assert "gevent is not installed: serving with threads" in app.output()
+    finally:
+        client.disconnect()
+        app.stop()
