@@ -64,7 +64,7 @@ def test_the_demo_streams_tokens_to_a_browser_client_within_seconds(tmp_path: Pa
         demo.stop()
 
 
-def test_without_gevent_the_app_still_serves_with_threads_and_says_so(simulator: SimulatorServer, tmp_path: Path) -> None:
+def test_without_gevent_the_app_serves_with_threads_and_says_so(simulator: SimulatorServer, tmp_path: Path) -> None:
     blocker = tmp_path / "no_gevent" / "gevent"
     blocker.mkdir(parents=True)
     (blocker / "__init__.py").write_text("raise ImportError('gevent is not installed here')\n")
