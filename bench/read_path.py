@@ -25,9 +25,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.live_server import LiveApp  # noqa: E402
+from tests.live_server import LiveApp, top_up_tokens  # noqa: E402
 from token_discovery.simulator import SimulatorServer  # noqa: E402
-from token_discovery.store.sqlite import SQLiteStore  # noqa: E402
 
 # (row, path, sends Accept-Encoding: gzip as every browser does)
 ROWS = [("/healthz", "/healthz", True), ("/api/discovery/status (rate-limited, small)", "/api/discovery/status", True),
@@ -39,16 +38,7 @@ ROWS = [("/healthz", "/healthz", True), ("/api/discovery/status (rate-limited, s
 def fill(app: LiveApp, database: Path, wanted: int = 200) -> int:
     """Scan once, then store copies of the scanned tokens under new addresses up to `wanted`; the count."""
     requests.post(f"{app.url}/api/discovery/trigger", json={"max_tokens": 100}, timeout=120)
-    store = SQLiteStore(str(database), wanted)  # a second connection, as another process would write
-    try:
-        scanned = store.recent(wanted)
-        for n in range(wanted - len(scanned)):
-            model = scanned[n % len(scanned)]
-            store.upsert(model.chain, f"{model.address[:-6]}{n:06d}", model.data, model.risk_score,
-                         model.risk_level, model.complete, model.scanned_at)  # fmt: skip
-        count = store.count()
-    finally:
-        store.close()
+    count = top_up_tokens(database, wanted)
     deadline = time.monotonic() + 10  # the app's read model takes them in within a second
     while len(requests.get(f"{app.url}/api/discovery/recent?limit=200", timeout=10).json()["tokens"]) < count:
         assert time.monotonic() < deadline, "the app never served the stored tokens"

@@ -77,3 +77,22 @@ class LiveApp:
             return ""
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
+
+
+def top_up_tokens(database: Path, wanted: int = 200) -> int:
+    """Store copies of the tokens already in a SQLite file, under new addresses, until it holds `wanted`.
+
+    A second connection writes them, as another process would; returns how many tokens the file holds.
+    """
+    from token_discovery.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(str(database), wanted)
+    try:
+        scanned = store.recent(wanted)
+        for n in range(wanted - len(scanned)):
+            model = scanned[n % len(scanned)]
+            store.upsert(model.chain, f"{model.address[:-6]}{n:06d}", model.data, model.risk_score,
+                         model.risk_level, model.complete, model.scanned_at)  # fmt: skip
+        return store.count()
+    finally:
+        store.close()

@@ -102,3 +102,17 @@ def record_json(record: TokenRecord) -> dict[str, Any]:
         "is_safe": record.is_safe,
         "scanned_at": iso(record.scanned_at),
     }
+
+
+class EncodedRecord(dict[str, Any]):
+    """A record that carries its own JSON text, made once; a packet puts that text in as it is."""
+
+    __slots__ = ("json_text",)
+
+    def __init__(self, record: dict[str, Any], json_text: str) -> None:
+        super().__init__(record)
+        self.json_text = json_text
+
+    def __reduce__(self) -> Any:
+        """Pickled (through a message queue) as the plain record it is."""
+        return (dict, (dict(self),))

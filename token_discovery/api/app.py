@@ -24,9 +24,11 @@ from token_discovery.config import Config
 from token_discovery.monitoring.capacity import raise_descriptor_limit
 from token_discovery.monitoring.monitor import Monitor
 from token_discovery.monitoring.telemetry import Telemetry
-from token_discovery.realtime.delivery import OrderedDelivery, OrderedRedisManager, TimedManager
+from token_discovery.realtime.delivery import OrderedDelivery
 from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW
+from token_discovery.realtime.managers import OrderedRedisManager, TimedManager
+from token_discovery.realtime.packets import RecordPacket
 from token_discovery.store.base import StoreUnavailable
 from token_discovery.store.snapshot import RecentSnapshot
 
@@ -63,20 +65,19 @@ def create_app(config: Config, **overrides: Any) -> Flask:
         cors_allowed_origins=origins,
         max_http_buffer_size=64 * 1024,
         client_manager=manager,
+        serializer=RecordPacket,
     )
     notifier = SocketNotifier(socketio)
     services = build_services(config, notifier=notifier, **overrides)
     snapshot = RecentSnapshot(services.store, config.discovery_db_capacity)
     notifier.on_record = snapshot.put
-    if queue is not None:
-        queue.on_record = snapshot.put  # what other processes announce
+    delivery = wire_delivery(manager, socketio, services, snapshot)
     capacity = raise_descriptor_limit()
     log.info("limits in force: %s per address on the API, %s for triggers, %s Socket.IO connections per address "
              "(0: no cap), %s Socket.IO events per 10 s a connection, %s trusted proxies; upstream budget a window "
              "of %ss: %s", config.rate_limit_default, config.rate_limit_trigger, config.socket_max_per_address,
              EVENTS_PER_WINDOW, config.trusted_proxy_count, config.budget_window,
              services.gate.budget.limits())  # fmt: skip
-    delivery = watch_deliveries(queue, socketio, services) if queue is not None else None
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
     app.extensions["token_discovery.snapshot"] = snapshot
@@ -88,9 +89,8 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.extensions["token_discovery.monitor"] = monitor
     app.extensions["token_discovery.metrics"] = install_metrics(services, monitor, telemetry.registry)
     _time_requests(app, telemetry)
-    replay = delivery.replay if delivery is not None else services.service.replay
     socketio.on_namespace(
-        DiscoveryNamespace(socketio, services.service, monitor, replay, config.socket_max_per_address)
+        DiscoveryNamespace(socketio, services.service, monitor, delivery.replay, config.socket_max_per_address)
     )
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
@@ -116,13 +116,18 @@ def socketio_of(app: Flask) -> SocketIO:
     return app.extensions["token_discovery.socketio"]
 
 
-def watch_deliveries(queue: OrderedRedisManager, socketio: SocketIO, services: Services) -> OrderedDelivery:
-    """Order this process's new-token deliveries by seq, and fill from the store what the queue drops."""
-    queue.delivery = OrderedDelivery(services.store)
-    stop = threading.Event()
-    socketio.start_background_task(queue.watch, stop, socketio.sleep)
-    services.on_close.append(stop.set)
-    return queue.delivery
+def wire_delivery(
+    manager: OrderedRedisManager | TimedManager, socketio: SocketIO, services: Services, snapshot: RecentSnapshot
+) -> OrderedDelivery:
+    """New tokens to this process's room in seq order; with Redis, the read model hears other processes and a
+    watcher fills from the store what the queue drops."""
+    delivery = manager.delivery = OrderedDelivery(services.store, snapshot, pace=lambda: socketio.sleep(0))
+    if isinstance(manager, OrderedRedisManager):
+        manager.on_record = snapshot.put
+        stop = threading.Event()
+        socketio.start_background_task(manager.watch, stop, socketio.sleep)
+        services.on_close.append(stop.set)
+    return delivery
 
 
 def monitor_of(app: Flask) -> Monitor:

@@ -135,10 +135,6 @@ class TokenDiscoveryService:
         saved = max(0, demand["calls_if_each_user_scanned"] - made)
         return {**ledger, "total_calls": made, **demand, "calls_saved": saved, **self.gate.health()}
 
-    def replay(self, last_seq: int, join: Callable[[], None], send: Callable[[dict[str, Any]], None]) -> int:
-        """Join the room and send every stored token above last_seq, with no gap and no duplicate."""
-        return self._scanner.publisher.replay(last_seq, self.settings.capacity, join, send)
-
     def recover_interrupted(self) -> int:
         """At start: scans left "running" by a process that died are recorded as interrupted; how many."""
         return self.history.recover_interrupted()

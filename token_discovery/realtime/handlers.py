@@ -14,7 +14,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 from token_discovery import events
 from token_discovery.coordination.service import TokenDiscoveryService, utc_now
 from token_discovery.monitoring.monitor import Monitor
-from token_discovery.realtime.limits import ConnectionCap, SocketEventLimiter
+from token_discovery.realtime.limits import ConnectionCap, ReplayGuard, SocketEventLimiter
 from token_discovery.records import iso
 from token_discovery.store.base import StoreUnavailable
 
@@ -62,14 +62,15 @@ class DiscoveryNamespace(Namespace):
         socketio: SocketIO,
         service: TokenDiscoveryService,
         monitor: Monitor,
-        replay: Replay | None = None,
+        replay: Replay,
         max_per_address: int = 0,
     ) -> None:
         super().__init__("/")
         self._service, self._monitor = service, monitor
-        self._replay: Replay = replay or service.replay
+        self._replay = replay
         self._limiter = SocketEventLimiter()
         self._cap = ConnectionCap(max_per_address)
+        self._replays = ReplayGuard()
         self._admin_feed = AdminFeed(socketio, monitor)
         self._lock = threading.Lock()
         self.connected = 0
@@ -103,6 +104,7 @@ class DiscoveryNamespace(Namespace):
         self._count(-1)
         self._cap.release(request.sid)  # type: ignore[attr-defined]
         self._limiter.forget(request.sid)  # type: ignore[attr-defined]
+        self._replays.forget(request.sid)  # type: ignore[attr-defined]
         self._admin_feed.leave(request.sid)  # type: ignore[attr-defined]
 
     def on_join_admin(self, data: Any = None) -> None:
@@ -124,7 +126,16 @@ class DiscoveryNamespace(Namespace):
         except ValueError as error:
             emit(events.ERROR, {"error": str(error)})
             return
-        replayed = _join(self._replay, request.sid, last_seq)  # type: ignore[attr-defined]
+        sid = request.sid  # type: ignore[attr-defined]
+        refusal = self._replays.begin(sid, request.remote_addr or "unknown") if last_seq is not None else None
+        if refusal is not None:
+            emit(events.ERROR, {"error": refusal})
+            last_seq = None  # joined all the same: new tokens keep coming
+        try:
+            replayed = _join(self._replay, sid, last_seq)
+        finally:
+            if last_seq is not None:
+                self._replays.end(sid)
         emit(events.JOINED_DISCOVERY, {"message": "joined discovery", "timestamp": iso(utc_now()),
                                        "replayed": replayed, "last_seq": last_seq})  # fmt: skip
 
@@ -147,10 +158,13 @@ def _join(replay: Replay, sid: str, last_seq: int | None) -> int:
     if last_seq is None:
         join_room(events.ROOM, sid=sid)
         return 0
+
+    def send(record: dict[str, Any]) -> None:
+        """One missed token to this connection only (never through the queue: the connection is here)."""
+        emit(events.NEW_TOKEN, record, to=sid, ignore_queue=True)
+
     try:
-        return replay(
-            last_seq, lambda: join_room(events.ROOM, sid=sid), lambda record: emit(events.NEW_TOKEN, record, to=sid)
-        )
+        return replay(last_seq, lambda: join_room(events.ROOM, sid=sid), send)
     except StoreUnavailable:
         join_room(events.ROOM, sid=sid)
         emit(events.ERROR, {"error": "database unavailable: nothing replayed"})

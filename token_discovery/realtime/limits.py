@@ -61,3 +61,37 @@ class ConnectionCap:
         """Connections open from an address."""
         with self._lock:
             return self._open[address]
+
+
+REPLAYS_PER_CONNECTION = 5  # a minute: a reconnecting page needs one
+REPLAYS_PER_ADDRESS = 120  # a minute: an office of traders behind one address, reconnecting after a restart
+
+
+class ReplayGuard:
+    """Replays are the costly join: one at a time per connection, and a few a minute per connection and address."""
+
+    def __init__(self, per_connection: int = REPLAYS_PER_CONNECTION, per_address: int = REPLAYS_PER_ADDRESS) -> None:
+        self._connection = SocketEventLimiter(per_connection, 60)
+        self._address = SocketEventLimiter(per_address, 60)
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    def begin(self, sid: str, address: str) -> str | None:
+        """Start a replay for a connection; the reason when it may not have one now."""
+        with self._lock:
+            if sid in self._running:
+                return "a replay is already running for this connection"
+            if not self._connection.allow(sid) or not self._address.allow(address):
+                return "too many replays: joined without one; fetch /api/discovery/recent?after_seq= instead"
+            self._running.add(sid)
+            return None
+
+    def end(self, sid: str) -> None:
+        """The connection's replay is over."""
+        with self._lock:
+            self._running.discard(sid)
+
+    def forget(self, sid: str) -> None:
+        """A connection closed."""
+        self.end(sid)
+        self._connection.forget(sid)

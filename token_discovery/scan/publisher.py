@@ -59,14 +59,3 @@ class Publisher:
                                         complete, at).record  # fmt: skip
         if changes:
             self._notifier.broadcast(events.TOKEN_UPDATED, {**record_json(record), "changes": changes})
-
-    def replay(
-        self, last_seq: int, limit: int, join: Callable[[], None], send: Callable[[dict[str, Any]], None]
-    ) -> int:
-        """Join the room and send every stored token above last_seq, with no gap and no duplicate."""
-        with self.lock:
-            join()
-            records = self._store.since_seq(last_seq, limit)
-            for record in records:
-                send(record_json(record))
-        return len(records)

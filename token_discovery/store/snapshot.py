@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from token_discovery.records import iso, record_json
+from token_discovery.records import EncodedRecord, iso, record_json
 from token_discovery.store.base import StoreUnavailable, TokenStore
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,16 @@ def fingerprint_of(record: Mapping[str, Any]) -> Fingerprint:
 
 
 class Entry:
-    """One record: what identifies its version, its chain and its JSON bytes."""
+    """One record: what identifies its version, its chain, the record itself and its JSON bytes."""
 
-    __slots__ = ("chain", "encoded", "fingerprint", "seq")
+    __slots__ = ("chain", "encoded", "fingerprint", "record", "seq")
 
     def __init__(self, record: Mapping[str, Any], fingerprint: Fingerprint) -> None:
         body = {key: value for key, value in record.items() if key != "changes"}
+        text = json.dumps(body, separators=(",", ":"))
+        self.record = EncodedRecord(body, text)  # what a replay sends: its JSON is not made again per client
         self.seq, self.chain, self.fingerprint = fingerprint[0], str(body["token_chain"]), fingerprint
-        self.encoded = json.dumps(body, separators=(",", ":")).encode()
+        self.encoded = text.encode()
 
 
 class RecentSnapshot:
@@ -92,6 +94,18 @@ class RecentSnapshot:
                 self._bodies[(limit, chain, after_seq, False)] = plain
                 self._bodies[key] = body
         return body
+
+    def between(self, after_seq: int, up_to: int | None = None) -> list[dict[str, Any]]:
+        """The records with after_seq < seq <= up_to (no bound when None), oldest first: what a replay sends."""
+        self._keep_fresh()
+        with self._lock:
+            return [e.record for e in reversed(self._order) if e.seq > after_seq and (up_to is None or e.seq <= up_to)]
+
+    def newest_seq(self) -> int | None:
+        """The highest seq held, or None when empty."""
+        self._keep_fresh()
+        with self._lock:
+            return self._order[0].seq if self._order else None
 
     def _join(self, limit: int, chain: str | None, after_seq: int | None) -> bytes:
         """Build an answer from the records' ready bytes."""
