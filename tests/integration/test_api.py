@@ -123,6 +123,21 @@ def test_recent_tokens_are_gzipped_for_clients_that_ask(app: Flask) -> None:
     assert json.loads(gzip.decompress(packed.get_data())) == plain.get_json()
 
 
+def test_replays_past_their_limit_join_without_one_and_say_where_to_look(app: Flask) -> None:
+    app.test_client().post("/api/discovery/trigger", json={"max_tokens": 3})
+    socket = socketio_of(app).test_client(app)
+    answers = []
+    for _ in range(6):
+        socket.emit("join_discovery", {"last_seq": 0})
+        answers.append(socket.get_received())
+    replayed = [sum(m["name"] == "new_token" for m in received) for received in answers]
+    assert replayed == [3, 3, 3, 3, 3, 0]  # five a minute per connection
+    refusal = [m["args"][0]["error"] for m in answers[-1] if m["name"] == "error"]
+    assert refusal and "/api/discovery/recent?after_seq=" in refusal[0]
+    assert any(m["name"] == "joined_discovery" for m in answers[-1])  # joined all the same
+    socket.disconnect()
+
+
 def test_scan_state_is_200_before_any_scan(app: Flask) -> None:
     response = app.test_client().get("/api/discovery/scan")
     assert response.status_code == 200 and response.get_json()["status"] == "idle"

@@ -26,3 +26,19 @@ def test_a_closed_connection_frees_its_place_and_a_refused_one_frees_nothing() -
 def test_zero_means_no_cap() -> None:
     cap = ConnectionCap(0)
     assert all(cap.admit(str(n), "10.0.0.1") for n in range(1000))
+
+
+def test_a_connection_gets_one_replay_at_a_time_and_a_few_a_minute() -> None:
+    from token_discovery.realtime.limits import ReplayGuard
+
+    guard = ReplayGuard(per_connection=2, per_address=3)
+    assert guard.begin("a", "10.0.0.1") is None
+    assert "already running" in str(guard.begin("a", "10.0.0.1"))
+    guard.end("a")
+    assert guard.begin("a", "10.0.0.1") is None
+    guard.end("a")
+    assert "too many replays" in str(guard.begin("a", "10.0.0.1"))  # its third within the minute
+    assert guard.begin("b", "10.0.0.1") is None
+    guard.end("b")
+    assert "too many replays" in str(guard.begin("c", "10.0.0.1"))  # the address's fourth
+    assert guard.begin("d", "10.0.0.2") is None
