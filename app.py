@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     served_by_gevent = patch_for_gevent()
 
     from token_discovery.api.app import create_app, socketio_of
-    from token_discovery.api.serving import gevent_server_options
+    from token_discovery.api.serving import gevent_server_options, tune_garbage_collector
     from token_discovery.config import ConfigError
     from token_discovery.monitoring.logs import configure_logging
     from token_discovery.simulator import SimulatorApp, SimulatorServer
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         logging.getLogger("app").warning("gevent is not installed: serving with threads, a thread per client")
     options = gevent_server_options() if served_by_gevent else {"allow_unsafe_werkzeug": True}
+    tune_garbage_collector()
     try:
         socketio_of(application).run(application, host=host, port=port, log_output=False, **options)
     finally:

@@ -44,6 +44,9 @@ def post_worker_init(worker: Any) -> None:
         monitor = application.extensions["token_discovery.monitor"]
         monitor.capacity = min(monitor.capacity or worker.worker_connections, worker.worker_connections)
         application.logger.info("this worker holds up to %s connected clients", monitor.capacity)
+    from token_discovery.api.serving import tune_garbage_collector
+
+    tune_garbage_collector()
 
 
 def _loaded_app() -> Any:

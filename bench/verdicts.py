@@ -84,7 +84,9 @@ def run_seed(seed: int) -> tuple[list[Row], list[Row], dict[str, Any]]:
         documents = services.store.outcomes_for((r.chain, r.address) for r in first)
         rows, naive = [], []
         for record in first:
-            truth = sim_truth(simulator.app.universe.find(record.chain, record.address), start, clock.now)
+            token = simulator.app.universe.find(record.chain, record.address)
+            assert token is not None, f"{record.address} is not in the simulated universe"
+            truth = sim_truth(token, start, clock.now)
             level = documents[(record.chain, record.address)]["level"]  # the verdict as graded
             complete = not ({"security", "liquidity"} & set(record.data["analysis"]["missing"]))
             rows.append((truth, level, complete))
@@ -143,7 +145,9 @@ def figures(rows: list[tuple[str, str, bool]], rug: str, bad: tuple[str, ...]) -
     }
 
 
-def report(title: str, rows: list[Row], naive: list[Row], truths: tuple[str, ...], rug: str, bad: tuple[str, ...]):
+def report(
+    title: str, rows: list[Row], naive: list[Row], truths: tuple[str, ...], rug: str, bad: tuple[str, ...]
+) -> None:
     """Both tables of one data set, and the figures of each."""
     for label, data in ((title, rows), (f"{title}: baseline (safe = no honeypot and taxes under 10%)", naive)):
         confusion(label, data, truths)

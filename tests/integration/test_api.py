@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
@@ -298,25 +297,37 @@ def test_http_latency_is_labelled_by_route_never_by_raw_path(app: Flask) -> None
 
 
 def test_a_broadcast_is_encoded_once_whatever_the_number_of_clients(app: Flask) -> None:
-    server = socketio_of(app).server
+    import json
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from socketio import packet
+
+    from token_discovery.realtime import rooms
+    from token_discovery.realtime.packets import RecordPacket
+
     sockets = [socketio_of(app).test_client(app) for _ in range(25)]
     for socket in sockets:
         socket.emit("join_discovery")
         socket.get_received()
-    send = server._send_eio_packet
-    sent: list[object] = []
+    encode = packet.Packet.encode
 
-    def counting_send(eio_sid: str, eio_packet: Any) -> None:
-        """Record each engine.io packet handed to a client, then deliver it."""
-        if "new_token" in str(eio_packet.data):
-            sent.append(eio_packet)
-        send(eio_sid, eio_packet)
+    def full_encode(self: packet.Packet) -> object:
+        """Socket.IO's own encoding, which serialises the whole record again (the server's packets only)."""
+        if isinstance(self, RecordPacket) and isinstance(self.data, list) and self.data[:1] == ["new_token"]:
+            full.append(1)
+        return encode(self)
 
-    server._send_eio_packet = counting_send
-    app.test_client().post("/api/discovery/trigger", json={"max_tokens": 3})
-    received = [[m for m in socket.get_received() if m["name"] == "new_token"] for socket in sockets]
+    full: list[int] = []
+    made = mock.Mock(wraps=json.dumps)
+    with mock.patch.object(rooms, "json", SimpleNamespace(dumps=made)), \
+            mock.patch.object(packet.Packet, "encode", full_encode):  # fmt: skip
+        app.test_client().post("/api/discovery/trigger", json={"max_tokens": 3})
+        received = [[m for m in socket.get_received() if m["name"] == "new_token"] for socket in sockets]
     assert all(len(tokens) == 3 for tokens in received)
-    assert len(sent) == 75 and len({id(packet) for packet in sent}) == 3  # encoded once per token, not per client
+    assert [r["args"][0] for r in received[0]] == [r["args"][0] for r in received[-1]]
+    records = [call for call in made.call_args_list if "token_address" in call.args[0]]
+    assert len(records) == 3 and full == []  # one encoding per token, reused by every slice and client
     for socket in sockets:
         socket.disconnect()
 

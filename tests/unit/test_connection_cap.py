@@ -42,3 +42,31 @@ def test_a_connection_gets_one_replay_at_a_time_and_a_few_a_minute() -> None:
     guard.end("b")
     assert "too many replays" in str(guard.begin("c", "10.0.0.1"))  # the address's fourth
     assert guard.begin("d", "10.0.0.2") is None
+
+
+def test_the_event_window_moves_and_forgets_idle_keys() -> None:
+    from tests.service_support import ManualClock
+    from token_discovery.realtime import limits
+
+    clock = ManualClock()
+    limiter = limits.SocketEventLimiter(3, 10, clock=clock)
+    assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
+    clock.now += 5
+    assert not limiter.allow("a")  # the window moves: the first hits are 5 s old
+    clock.now += 5
+    assert limiter.allow("a") and limiter.allow("b")
+    limiter.forget("a")
+    assert [limiter.allow("a") for _ in range(3)] == [True, True, True]
+
+
+def test_many_addresses_cannot_grow_the_limiter_forever() -> None:
+    from tests.service_support import ManualClock
+    from token_discovery.realtime import limits
+
+    clock = ManualClock()
+    limiter = limits.SocketEventLimiter(2, 10, clock=clock)
+    for n in range(limits.MAX_KEYS):
+        limiter.allow(f"10.{n}")
+    clock.now += 11
+    limiter.allow("fresh")
+    assert len(limiter._hits) == 1

@@ -19,6 +19,7 @@ from token_discovery.api.limits import install_limiter
 from token_discovery.api.metrics import install_metrics
 from token_discovery.api.origins import OriginPolicy
 from token_discovery.api.responses import BadRequest, fail
+from token_discovery.api.serving import without_websocket_compression
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
 from token_discovery.monitoring.capacity import raise_descriptor_limit
@@ -105,6 +106,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     if config.trusted_proxy_count:  # outermost, so Socket.IO and Flask both see the client's scheme, host and address
         n = config.trusted_proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.wsgi_app = without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign]
     app.after_request(_security_headers)
     if config.auto_start_discovery:
         services.service.start_auto_discovery()
@@ -119,14 +121,15 @@ def socketio_of(app: Flask) -> SocketIO:
 def wire_delivery(
     manager: OrderedRedisManager | TimedManager, socketio: SocketIO, services: Services, snapshot: RecentSnapshot
 ) -> OrderedDelivery:
-    """New tokens to this process's room in seq order; with Redis, the read model hears other processes and a
-    watcher fills from the store what the queue drops."""
+    """New tokens to this process's room in seq order; a watcher sends from the store what never came (with
+    Redis, what the queue dropped; without, what another writer stored); with Redis, the read model hears other
+    processes."""
     delivery = manager.delivery = OrderedDelivery(services.store, snapshot, pace=lambda: socketio.sleep(0))
     if isinstance(manager, OrderedRedisManager):
         manager.on_record = snapshot.put
-        stop = threading.Event()
-        socketio.start_background_task(manager.watch, stop, socketio.sleep)
-        services.on_close.append(stop.set)
+    stop = threading.Event()  # a token stored by another writer (a scanner process, a lost message) still arrives
+    socketio.start_background_task(manager.watch, stop, socketio.sleep)
+    services.on_close.append(stop.set)
     return delivery
 
 

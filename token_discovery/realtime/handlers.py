@@ -8,12 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request, session
-from flask_socketio import Namespace, SocketIO, disconnect, emit, join_room, leave_room
+from flask_socketio import Namespace, SocketIO, disconnect, emit
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from token_discovery import events
 from token_discovery.coordination.service import TokenDiscoveryService, utc_now
 from token_discovery.monitoring.monitor import Monitor
+from token_discovery.realtime import rooms
 from token_discovery.realtime.limits import ConnectionCap, ReplayGuard, SocketEventLimiter
 from token_discovery.records import iso
 from token_discovery.store.base import StoreUnavailable
@@ -141,7 +142,7 @@ class DiscoveryNamespace(Namespace):
 
     def on_leave_discovery(self, data: Any = None) -> None:
         """Leave the room."""
-        leave_room(events.ROOM)
+        rooms.leave(request.sid)  # type: ignore[attr-defined]
 
     def on_request_status(self, data: Any = None) -> None:
         """Send the service status."""
@@ -156,7 +157,7 @@ class DiscoveryNamespace(Namespace):
 def _join(replay: Replay, sid: str, last_seq: int | None) -> int:
     """Join the room; with last_seq, first replay what the client missed."""
     if last_seq is None:
-        join_room(events.ROOM, sid=sid)
+        rooms.enter(sid)
         return 0
 
     def send(record: dict[str, Any]) -> None:
@@ -164,9 +165,9 @@ def _join(replay: Replay, sid: str, last_seq: int | None) -> int:
         emit(events.NEW_TOKEN, record, to=sid, ignore_queue=True)
 
     try:
-        return replay(last_seq, lambda: join_room(events.ROOM, sid=sid), send)
+        return replay(last_seq, lambda: rooms.enter(sid), send)
     except StoreUnavailable:
-        join_room(events.ROOM, sid=sid)
+        rooms.enter(sid)
         emit(events.ERROR, {"error": "database unavailable: nothing replayed"})
         return 0
 

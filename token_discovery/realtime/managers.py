@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -12,11 +13,35 @@ import socketio
 from token_discovery import events
 from token_discovery.monitoring.telemetry import Telemetry
 from token_discovery.realtime.delivery import WATCH_SECONDS, OrderedDelivery
+from token_discovery.realtime.rooms import hand_out
 
+log = logging.getLogger(__name__)
 Hear = Callable[[dict[str, Any]], None]
 
 
-class TimedManager(socketio.Manager):
+class Watched:
+    """A manager whose delivery is topped up, every few seconds, with stored tokens that never reached the room."""
+
+    delivery: OrderedDelivery | None = None
+    server: Any
+
+    def watch(self, stop: threading.Event, sleep: Callable[[float], object]) -> None:
+        """Send from the store what never arrived (a background task, until stopped)."""
+        while not stop.is_set():
+            sleep(WATCH_SECONDS)
+            if stop.is_set() or self.delivery is None or self.server is None:
+                continue
+            try:
+                self.delivery.deliver_overdue(self._emit_overdue)
+            except Exception:  # the next round may work: the watcher never dies of one failure
+                log.exception("could not send the tokens that never reached the room")
+
+    def _emit_overdue(self, record: dict[str, Any]) -> None:
+        """Hand one overdue token to this process's room."""
+        raise NotImplementedError
+
+
+class TimedManager(Watched, socketio.Manager):
     """Socket.IO's in-process manager: new tokens in order, each broadcast to the room timed (encoded once for all)."""
 
     telemetry: Telemetry | None = None
@@ -33,15 +58,23 @@ class TimedManager(socketio.Manager):
             return
         self._timed(event, data, namespace, skip_sid)
 
+    def _emit_overdue(self, record: dict[str, Any]) -> None:
+        """A token another writer stored, handed to this process's room."""
+        self._timed(events.NEW_TOKEN, record, "/", None)
+
     def _timed(self, event: str, data: Any, namespace: str, skip_sid: Any) -> None:
-        """One broadcast to the room, timed."""
+        """One broadcast to the room, slice by slice, timed."""
         started = time.perf_counter()
-        super().emit(event, data, namespace, room=events.ROOM, skip_sid=skip_sid)
+
+        def emit_to(room: str, payload: Any) -> None:
+            socketio.Manager.emit(self, event, payload, namespace, room=room, skip_sid=skip_sid)
+
+        hand_out(emit_to, data, lambda: self.server.sleep(0))
         if self.telemetry is not None:
             self.telemetry.observe_broadcast(event, data, started)
 
 
-class OrderedRedisManager(socketio.RedisManager):
+class OrderedRedisManager(Watched, socketio.RedisManager):
     """The Socket.IO Redis queue, with new tokens passed through this process's OrderedDelivery."""
 
     delivery: OrderedDelivery | None = None
@@ -66,17 +99,19 @@ class OrderedRedisManager(socketio.RedisManager):
         record = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else None
         if record is not None and message.get("event") in (events.NEW_TOKEN, events.TOKEN_UPDATED):
             self.on_record(record)
+        if message.get("room") != events.ROOM or message.get("callback") or message.get("binary"):
+            super()._handle_emit(message)
+            return
         started = time.perf_counter()
-        super()._handle_emit(message)
-        if self.telemetry is not None and message.get("room") == events.ROOM:
-            self.telemetry.observe_broadcast(str(message.get("event")), record, started)
+        event, namespace = str(message.get("event")), message.get("namespace") or "/"
+        payload = data[0] if isinstance(data, list) and len(data) == 1 else tuple(data or ())
 
-    def watch(self, stop: threading.Event, sleep: Callable[[float], object]) -> None:
-        """Send from the store, every few seconds, what the queue never delivered (a background task)."""
-        while not stop.is_set():
-            sleep(WATCH_SECONDS)
-            if self.delivery is not None and self.server is not None:
-                self.delivery.deliver_overdue(self._emit_overdue)
+        def emit_to(room: str, item: Any) -> None:
+            socketio.Manager.emit(self, event, item, namespace, room=room, skip_sid=message.get("skip_sid"))
+
+        hand_out(emit_to, payload, lambda: self.server.sleep(0))
+        if self.telemetry is not None:
+            self.telemetry.observe_broadcast(event, record, started)
 
     def _emit_overdue(self, record: dict[str, Any]) -> None:
         """A token the queue never brought, handed to this process's room."""

@@ -1,0 +1,65 @@
+"""One anonymous client must not be able to hurt everybody else: attacks run against the production server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+
+from tests.live_server import LiveApp, top_up_tokens
+from tests.swarm import HealthWatch, Swarm
+from token_discovery.simulator import SimulatorServer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def production(simulator: SimulatorServer, tmp_path: Path) -> Iterator[LiveApp]:
+    """gunicorn -c gunicorn.conf.py with 200 stored tokens, limits open enough for one test machine."""
+    env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "tokens.db"), "DISCOVERY_MIN_INTERVAL": "0",
+           "ANALYSIS_CACHE_TTL": "0", "SOCKET_MAX_PER_ADDRESS": "0", "RATE_LIMIT_TRIGGER": "1000 per minute",
+           "RATE_LIMIT_DEFAULT": "100000 per minute"}  # fmt: skip
+    app = LiveApp(env, server="gunicorn").start()
+    try:
+        requests.post(f"{app.url}/api/discovery/trigger", json={"max_tokens": 20}, timeout=60).raise_for_status()
+        assert top_up_tokens(tmp_path / "tokens.db") == 200  # as a scanner process would: the app's watcher sends them
+        deadline = time.monotonic() + 20
+        while 'td_broadcast_seconds_count{event="new_token"} 200.0' not in requests.get(f"{app.url}/metrics").text:
+            assert time.monotonic() < deadline, "the tokens another writer stored never reached the room"
+            time.sleep(0.2)
+        yield app
+    finally:
+        app.stop()
+
+
+def test_fifty_joins_replaying_everything_leave_health_fast_and_a_trigger_quick(production: LiveApp) -> None:
+    swarm = Swarm(production.url, 50, processes=1, concurrency=50, join={"last_seq": 0}).launch()
+    try:
+        with HealthWatch(production.url, period=0.02) as health:
+            swarm.connect(within=60)  # each client is told it joined once its replay was sent
+            report = swarm.report()
+        started = time.perf_counter()
+        answer = requests.post(f"{production.url}/api/discovery/trigger", json={"max_tokens": 5}, timeout=30)
+        trigger = time.perf_counter() - started
+    finally:
+        swarm.close()
+    assert all(len(client.seqs) == 200 for client in report.clients), "every joiner gets every stored token"
+    assert all(client.seqs == sorted(set(client.seqs)) for client in report.clients)  # in order, none twice
+    assert answer.status_code == 200 and trigger < 1.0, f"a trigger took {trigger:.2f} s"
+    assert health.samples and health.failures == 0
+    assert health.slowest() < 0.2, f"/healthz took up to {health.slowest() * 1000:.0f} ms during the replays"
+
+
+def test_websocket_handshakes_are_never_compressed(production: LiveApp) -> None:
+    url = production.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"
+    connection = websocket.create_connection(url, header=[offer], origin=production.url, timeout=5)
+    try:
+        assert connection.getstatus() == 101
+        assert "sec-websocket-extensions" not in {name.lower() for name in connection.getheaders()}
+    finally:
+        connection.close()
