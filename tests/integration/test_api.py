@@ -137,6 +137,28 @@ def test_replays_past_their_limit_join_without_one_and_say_where_to_look(app: Fl
     socket.disconnect()
 
 
+def test_a_405_says_which_methods_the_route_takes(app: Flask) -> None:
+    answer = app.test_client().get("/api/discovery/trigger")
+    assert answer.status_code == 405 and "POST" in answer.headers["Allow"]
+    assert answer.get_json()["success"] is False
+
+
+def test_jsonp_polling_is_refused(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/socket.io/?EIO=4&transport=polling&j=0").status_code == 400
+    assert client.get("/socket.io/?EIO=4&transport=polling").status_code == 200  # plain polling still works
+
+
+def test_socket_handlers_take_extra_or_missing_arguments(app: Flask) -> None:
+    socket = socketio_of(app).test_client(app)
+    socket.emit("join_discovery", {"last_seq": 0}, "extra", 3)
+    socket.emit("request_status", "a", "b")
+    socket.emit("leave_discovery", 1, 2, 3)
+    names = [m["name"] for m in socket.get_received()]
+    assert "joined_discovery" in names and "discovery_status" in names and socket.is_connected()
+    socket.disconnect()
+
+
 def test_scan_state_is_200_before_any_scan(app: Flask) -> None:
     response = app.test_client().get("/api/discovery/scan")
     assert response.status_code == 200 and response.get_json()["status"] == "idle"

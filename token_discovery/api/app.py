@@ -19,7 +19,7 @@ from token_discovery.api.limits import install_limiter
 from token_discovery.api.metrics import install_metrics
 from token_discovery.api.origins import OriginPolicy
 from token_discovery.api.responses import BadRequest, fail
-from token_discovery.api.serving import without_websocket_compression
+from token_discovery.api.serving import without_jsonp_polling, without_websocket_compression
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
 from token_discovery.monitoring.capacity import raise_descriptor_limit
@@ -106,7 +106,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     if config.trusted_proxy_count:  # outermost, so Socket.IO and Flask both see the client's scheme, host and address
         n = config.trusted_proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    app.wsgi_app = without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = without_jsonp_polling(without_websocket_compression(app.wsgi_app))  # type: ignore[method-assign]
     app.after_request(_security_headers)
     if config.auto_start_discovery:
         services.service.start_auto_discovery()
@@ -170,7 +170,11 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
-        return fail(error.code or 500, error.description or error.name)
+        response, code = fail(error.code or 500, error.description or error.name)
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:  # a 405 says which methods the route takes
+            response.headers["Allow"] = allow
+        return response, code
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

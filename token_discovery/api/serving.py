@@ -54,3 +54,19 @@ def tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def without_jsonp_polling(wsgi_app: Any, path: str = "/socket.io") -> Any:
+    """A WSGI wrapper that refuses engine.io's JSONP polling (`j=` in the query): no page of ours uses it,
+    and a JSONP answer is script another site could load."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        query = environ.get("QUERY_STRING", "")
+        if environ.get("PATH_INFO", "").startswith(path) and ("&j=" in f"&{query}"):
+            body = b'{"success": false, "error": "JSONP polling is not served"}'
+            start_response("400 Bad Request", [("Content-Type", "application/json"),
+                                               ("Content-Length", str(len(body)))])  # fmt: skip
+            return [body]
+        return wsgi_app(environ, start_response)
+
+    return app

@@ -89,7 +89,7 @@ class DiscoveryNamespace(Namespace):
         emit(events.ERROR, {"error": "too many events: slow down"})
         return True
 
-    def on_connect(self, auth: Any = None) -> None:
+    def on_connect(self, auth: Any = None, *extra: Any) -> None:
         """Greet a new connection, unless its address already holds as many as it may."""
         address = request.remote_addr or "unknown"
         if not self._cap.admit(request.sid, address):  # type: ignore[attr-defined]
@@ -100,7 +100,7 @@ class DiscoveryNamespace(Namespace):
         self._count(+1)
         emit(events.CONNECTED, {"message": "connected to token discovery", "timestamp": iso(utc_now())})
 
-    def on_disconnect(self, reason: Any = None) -> None:
+    def on_disconnect(self, reason: Any = None, *extra: Any) -> None:
         """Forget a connection."""
         self._count(-1)
         self._cap.release(request.sid)  # type: ignore[attr-defined]
@@ -108,7 +108,7 @@ class DiscoveryNamespace(Namespace):
         self._replays.forget(request.sid)  # type: ignore[attr-defined]
         self._admin_feed.leave(request.sid)  # type: ignore[attr-defined]
 
-    def on_join_admin(self, data: Any = None) -> None:
+    def on_join_admin(self, data: Any = None, *extra: Any) -> None:
         """Push the admin snapshot to this socket, when its handshake carried the admin session."""
         if self._over_limit():
             return
@@ -118,7 +118,7 @@ class DiscoveryNamespace(Namespace):
             return
         self._admin_feed.join(request.sid)  # type: ignore[attr-defined]
 
-    def on_join_discovery(self, data: Any = None) -> None:
+    def on_join_discovery(self, data: Any = None, *extra: Any) -> None:
         """Join the room, after replaying what the client missed when it says where it stopped."""
         if self._over_limit():
             return
@@ -140,11 +140,11 @@ class DiscoveryNamespace(Namespace):
         emit(events.JOINED_DISCOVERY, {"message": "joined discovery", "timestamp": iso(utc_now()),
                                        "replayed": replayed, "last_seq": last_seq})  # fmt: skip
 
-    def on_leave_discovery(self, data: Any = None) -> None:
+    def on_leave_discovery(self, data: Any = None, *extra: Any) -> None:
         """Leave the room."""
         rooms.leave(request.sid)  # type: ignore[attr-defined]
 
-    def on_request_status(self, data: Any = None) -> None:
+    def on_request_status(self, data: Any = None, *extra: Any) -> None:
         """Send the service status."""
         if self._over_limit():
             return
