@@ -10,6 +10,7 @@ import pytest
 import requests
 import websocket
 
+from tests.e2e.test_live_server import rss_mb
 from tests.live_server import LiveApp, top_up_tokens
 from tests.swarm import HealthWatch, Swarm
 from token_discovery.simulator import SimulatorServer
@@ -63,3 +64,59 @@ def test_websocket_handshakes_are_never_compressed(production: LiveApp) -> None:
         assert "sec-websocket-extensions" not in {name.lower() for name in connection.getheaders()}
     finally:
         connection.close()
+
+
+def gunicorn_worker(app: LiveApp) -> int:
+    """The pid of the gunicorn worker serving a LiveApp."""
+    assert app.process is not None
+    children = Path(f"/proc/{app.process.pid}/task/{app.process.pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+def socketio_websocket(app: LiveApp) -> websocket.WebSocket:
+    """A raw websocket that has opened the engine.io session and joined the default namespace."""
+    url = app.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+    connection = websocket.create_connection(url, origin=app.url, timeout=5)
+    assert connection.recv().startswith("0{")  # engine.io open
+    connection.send("40")
+    answers = [connection.recv() for _ in range(2)]  # the greeting event, and the namespace's acceptance
+    assert any(answer.startswith("40{") for answer in answers), answers
+    return connection
+
+
+def test_a_binary_attachment_flood_is_refused_and_memory_stays_put(production: LiveApp) -> None:
+    worker = gunicorn_worker(production)
+    before = rss_mb(worker)
+    connection = socketio_websocket(production)
+    connection.send('459999999-["join_discovery",{"_placeholder":true,"num":0}]')  # announces ~60 M attachments
+    frame = b"\0" * 60_000
+    sent = 0
+    try:
+        for _ in range(2_000):  # 120 MB of attachments, were they kept
+            connection.send_binary(frame)
+            sent += len(frame)
+    except (OSError, websocket.WebSocketException):
+        pass  # the server may close the connection: that is a refusal too
+    finally:
+        connection.close()
+    assert requests.get(f"{production.url}/healthz", timeout=5).status_code == 200
+    grown = rss_mb(worker) - before
+    assert grown < 50, f"the worker grew {grown:.0f} MB after {sent / 1e6:.0f} MB of attachments"
+
+
+def test_a_message_too_big_for_the_websocket_layer_closes_the_connection(production: LiveApp) -> None:
+    worker = gunicorn_worker(production)
+    before = rss_mb(worker)
+    for _ in range(20):
+        connection = socketio_websocket(production)
+        try:
+            with pytest.raises((websocket.WebSocketException, OSError)):
+                connection.send('42["join_discovery",{"pad":"' + "x" * 4_000_000 + '"}]')  # 4 MB in one message
+                while True:  # the server closes it: a close frame, or the socket going away
+                    if connection.recv() == "":
+                        raise websocket.WebSocketConnectionClosedException("closed")
+        finally:
+            connection.close()
+    assert requests.get(f"{production.url}/healthz", timeout=5).status_code == 200
+    assert rss_mb(worker) - before < 50

@@ -29,7 +29,7 @@ from token_discovery.realtime.delivery import OrderedDelivery
 from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW
 from token_discovery.realtime.managers import OrderedRedisManager, TimedManager
-from token_discovery.realtime.packets import RecordPacket
+from token_discovery.realtime.packets import MAX_MESSAGE_BYTES, RecordPacket, cap_websocket_messages
 from token_discovery.store.base import StoreUnavailable
 from token_discovery.store.snapshot import RecentSnapshot
 
@@ -64,10 +64,11 @@ def create_app(config: Config, **overrides: Any) -> Flask:
         app,
         async_mode=overrides.pop("async_mode", None) or async_mode(),
         cors_allowed_origins=origins,
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
         client_manager=manager,
         serializer=RecordPacket,
     )
+    cap_websocket_messages(socketio.server.eio, MAX_MESSAGE_BYTES)
     notifier = SocketNotifier(socketio)
     services = build_services(config, notifier=notifier, **overrides)
     snapshot = RecentSnapshot(services.store, config.discovery_db_capacity)
