@@ -32,7 +32,8 @@ from token_discovery.simulator import SimulatorServer  # noqa: E402
 ROWS = [("/healthz", "/healthz", True), ("/api/discovery/status (rate-limited, small)", "/api/discovery/status", True),
         ("recent?limit=50, gzip", "/api/discovery/recent?limit=50", True),
         ("recent?limit=50, identity", "/api/discovery/recent?limit=50", False),
-        ("recent?limit=200, gzip", "/api/discovery/recent?limit=200", True)]  # fmt: skip
+        ("recent?limit=200, gzip", "/api/discovery/recent?limit=200", True),
+        ("recent?limit=1, gzip (the route without the bytes)", "/api/discovery/recent?limit=1", True)]  # fmt: skip
 
 
 def fill(app: LiveApp, database: Path, wanted: int = 200) -> int:

@@ -46,10 +46,10 @@ def test_a_connection_gets_one_replay_at_a_time_and_a_few_a_minute() -> None:
 
 def test_the_event_window_moves_and_forgets_idle_keys() -> None:
     from tests.service_support import ManualClock
-    from token_discovery.realtime import limits
+    from token_discovery.windows import MovingWindows
 
     clock = ManualClock()
-    limiter = limits.SocketEventLimiter(3, 10, clock=clock)
+    limiter = MovingWindows(3, 10, clock=clock)
     assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
     clock.now += 5
     assert not limiter.allow("a")  # the window moves: the first hits are 5 s old
@@ -61,12 +61,26 @@ def test_the_event_window_moves_and_forgets_idle_keys() -> None:
 
 def test_many_addresses_cannot_grow_the_limiter_forever() -> None:
     from tests.service_support import ManualClock
-    from token_discovery.realtime import limits
+    from token_discovery import windows
 
     clock = ManualClock()
-    limiter = limits.SocketEventLimiter(2, 10, clock=clock)
-    for n in range(limits.MAX_KEYS):
+    limiter = windows.MovingWindows(2, 10, clock=clock)
+    for n in range(windows.MAX_KEYS):
         limiter.allow(f"10.{n}")
     clock.now += 11
     limiter.allow("fresh")
     assert len(limiter._hits) == 1
+
+
+def test_a_hit_says_what_is_left_and_when_a_place_frees() -> None:
+    from tests.service_support import ManualClock
+    from token_discovery.windows import MovingWindows
+
+    clock = ManualClock()
+    limiter = MovingWindows(2, 60, clock=clock)
+    assert limiter.hit("a") == (True, 1, 0.0)
+    clock.now += 10
+    assert limiter.hit("a") == (True, 0, 50.0)
+    assert limiter.hit("a") == (False, 0, 50.0)
+    clock.now += 50
+    assert limiter.hit("a")[0]

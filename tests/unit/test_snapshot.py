@@ -131,3 +131,13 @@ def test_a_gzip_answer_is_the_same_json_compressed_once_per_change(setup: Any) -
     assert json.loads(gzip.decompress(fresh)) == body(snapshot)
     assert json.loads(gzip.decompress(packed[0]))["tokens"][:9] == body(snapshot)["tokens"][1:]  # one newer came
     assert len(fresh) < len(snapshot.answer(50)) / 2
+
+
+@pytest.mark.parametrize(("header", "expected"), [("gzip, deflate, br", True), ("br;q=1.0, gzip;q=0.8", True),
+                                                  ("GZIP", True), ("gzip;q=0", False), ("gzip; q=0.000", False),
+                                                  ("deflate", False), ("", False), ("x-gzip2", False),
+                                                  ("gzip;q=0.5", True)])  # fmt: skip
+def test_accept_encoding_is_read_as_the_rfc_says(header: str, expected: bool) -> None:
+    from token_discovery.api.discovery import accepts_gzip
+
+    assert accepts_gzip(header) is expected

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
-from flask_limiter.errors import RateLimitExceeded
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -164,10 +163,6 @@ def _register_errors(app: Flask) -> None:
     """Every error is JSON with success false; bad input is a 4xx, a down database a 503."""
     app.register_error_handler(BadRequest, lambda error: fail(400, str(error)))
     app.register_error_handler(StoreUnavailable, lambda error: fail(503, "database unavailable"))
-
-    @app.errorhandler(RateLimitExceeded)
-    def too_many(error: RateLimitExceeded) -> Any:
-        return fail(429, f"too many requests from this address: at most {error.description}")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:

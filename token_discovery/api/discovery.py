@@ -75,10 +75,13 @@ def recent() -> Answer:
 
 
 def accepts_gzip(header: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip (a plain substring test first: this route is hot)."""
-    if "gzip" not in header:
-        return False
-    return "gzip" in request.accept_encodings  # the full parse only when gzip is named (it may carry q=0)
+    """Whether an Accept-Encoding header takes gzip (q=0 refuses it), read without a full parse: this route is hot."""
+    for part in header.split(","):
+        name, _, params = part.partition(";")
+        if name.strip().lower() == "gzip":
+            quality = params.replace(" ", "").lower()
+            return not (quality.startswith("q=0") and not quality.strip("q=0."))
+    return False
 
 
 @bp.get("/outcomes")

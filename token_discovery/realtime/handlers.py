@@ -15,9 +15,10 @@ from token_discovery import events
 from token_discovery.coordination.service import TokenDiscoveryService, utc_now
 from token_discovery.monitoring.monitor import Monitor
 from token_discovery.realtime import rooms
-from token_discovery.realtime.limits import ConnectionCap, ReplayGuard, SocketEventLimiter
+from token_discovery.realtime.limits import EVENTS_PER_WINDOW, WINDOW_SECONDS, ConnectionCap, ReplayGuard
 from token_discovery.records import iso
 from token_discovery.store.base import StoreUnavailable
+from token_discovery.windows import MovingWindows
 
 log = logging.getLogger(__name__)
 # replay(last_seq, join, send): join the room and send what a client missed, with no gap and no duplicate
@@ -69,7 +70,7 @@ class DiscoveryNamespace(Namespace):
         super().__init__("/")
         self._service, self._monitor = service, monitor
         self._replay = replay
-        self._limiter = SocketEventLimiter()
+        self._limiter = MovingWindows(EVENTS_PER_WINDOW, WINDOW_SECONDS)
         self._cap = ConnectionCap(max_per_address)
         self._replays = ReplayGuard()
         self._admin_feed = AdminFeed(socketio, monitor)

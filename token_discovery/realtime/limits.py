@@ -3,55 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections import Counter, deque
-from collections.abc import Callable
+from collections import Counter
+
+from token_discovery.windows import MovingWindows
 
 EVENTS_PER_WINDOW = 20
 WINDOW_SECONDS = 10
-MAX_KEYS = 50_000  # past this many keys, the idle ones are forgotten before a new one is added
-
-
-class SocketEventLimiter:
-    """At most `limit` events per key in any `window` seconds (a moving window); forgets a key.
-
-    One short deque of timestamps per key and nothing else: no background timer walking every key, which
-    costs dearly with thousands of connections (the `limits` package's memory storage starts one per hit).
-    """
-
-    def __init__(
-        self,
-        limit: int = EVENTS_PER_WINDOW,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.limit, self.window, self._clock = limit, window, clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        """Count one event of a key; False (and nothing counted) when it is over its limit."""
-        now = self._clock()
-        with self._lock:
-            hits = self._hits.get(key)
-            if hits is None:
-                if len(self._hits) >= MAX_KEYS:
-                    self._prune(now)
-                hits = self._hits[key] = deque(maxlen=self.limit)
-            if len(hits) == self.limit and now - hits[0] < self.window:
-                return False
-            hits.append(now)
-            return True
-
-    def forget(self, key: str) -> None:
-        """Drop a key's history."""
-        with self._lock:
-            self._hits.pop(key, None)
-
-    def _prune(self, now: float) -> None:
-        """Forget the keys with no event inside the window (lock held): many addresses cannot grow it forever."""
-        for key in [key for key, hits in self._hits.items() if not hits or now - hits[-1] >= self.window]:
-            del self._hits[key]
 
 
 class ConnectionCap:
@@ -96,8 +53,8 @@ class ReplayGuard:
     """Replays are the costly join: one at a time per connection, and a few a minute per connection and address."""
 
     def __init__(self, per_connection: int = REPLAYS_PER_CONNECTION, per_address: int = REPLAYS_PER_ADDRESS) -> None:
-        self._connection = SocketEventLimiter(per_connection, 60)
-        self._address = SocketEventLimiter(per_address, 60)
+        self._connection = MovingWindows(per_connection, 60)
+        self._address = MovingWindows(per_address, 60)
         self._running: set[str] = set()
         self._lock = threading.Lock()
 
