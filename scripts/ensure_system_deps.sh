@@ -19,6 +19,11 @@ if [ ! -d tests/js/node_modules/socket.io-client ]; then
     (cd tests/js && npm ci --silent --no-audit --no-fund)
 fi
 
+# wrk, the HTTP load generator of the fairness test and of bench/read_path.py.
+if ! command -v wrk >/dev/null 2>&1; then
+    apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null
+fi
+
 # Debian's chromium, driven by Playwright for the page tests (Playwright's own browser download is not used).
 if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null

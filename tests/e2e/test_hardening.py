@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,3 +123,15 @@ def test_a_message_too_big_for_the_websocket_layer_closes_the_connection(product
             connection.close()
     assert requests.get(f"{production.url}/healthz", timeout=5).status_code == 200
     assert rss_mb(worker) - before < 50
+
+
+def test_fifty_kept_alive_clients_are_served_in_turn(production: LiveApp) -> None:
+    assert shutil.which("wrk"), "wrk is needed: run `make system-deps`"
+    url = f"{production.url}/api/discovery/recent?limit=5"
+    report = subprocess.run(["wrk", "-t2", "-c50", "-d4s", "--latency", url], capture_output=True, text=True,
+                            timeout=60, check=True).stdout  # fmt: skip
+    found = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", report)
+    assert found, report
+    p99 = float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+    # a connection whose next request is already there must not keep the worker while 49 others wait
+    assert p99 < 200, f"p99 {p99:.0f} ms across 50 kept-alive connections:\n{report}"
