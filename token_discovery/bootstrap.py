@@ -158,6 +158,7 @@ def build_services(config: Config, **overrides: Any) -> Services:
         scan_deadline=config.scan_deadline,
         capacity=config.discovery_db_capacity,
         goplus_batch=config.goplus_batch_size,
+        trigger_budget_share=config.trigger_budget_share,
     )
     shared = redis_lease(config.redis_url, config.redis_prefix) if config.redis_url else None
     lease = overrides.get("lease") or shared or LocalLease()

@@ -187,6 +187,7 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "budget_window": ("BUDGET_WINDOW_SECONDS", "60", _seconds(1, 3600)),
     "rate_limit_default": ("RATE_LIMIT_DEFAULT", "300 per minute", _rate_limit),
     "rate_limit_trigger": ("RATE_LIMIT_TRIGGER", "20 per minute", _rate_limit),
+    "trigger_budget_share": ("TRIGGER_BUDGET_SHARE", "0.5", _number(0.05, 1.0)),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
     "log_format": ("LOG_FORMAT", "text", _log_format),
 }
@@ -232,6 +233,7 @@ class Config:
     budget_window: float
     rate_limit_default: str
     rate_limit_trigger: str
+    trigger_budget_share: float
     log_level: str
     log_format: str
     secret_key_generated: bool = False

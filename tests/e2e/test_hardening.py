@@ -106,6 +106,9 @@ def test_a_binary_attachment_flood_is_refused_and_memory_stays_put(production: L
     assert requests.get(f"{production.url}/healthz", timeout=5).status_code == 200
     grown = rss_mb(worker) - before
     assert grown < 50, f"the worker grew {grown:.0f} MB after {sent / 1e6:.0f} MB of attachments"
+    metrics = requests.get(f"{production.url}/metrics", timeout=5).text
+    refused = [line for line in metrics.splitlines() if line.startswith("td_socket_refused_packets_total ")]
+    assert refused and float(refused[0].split()[1]) >= 1
 
 
 def test_a_message_too_big_for_the_websocket_layer_closes_the_connection(production: LiveApp) -> None:

@@ -99,7 +99,7 @@ def test_a_store_failing_mid_scan_announces_nothing_unstored_and_recovers(simula
 
 def test_a_trigger_is_429_only_when_discovery_itself_cannot_be_paid(simulator: SimulatorServer) -> None:
     app = make_app(simulator, BUDGET_DEXSCREENER_DISCOVERY_PER_MINUTE="1", BUDGET_GECKOTERMINAL_PER_MINUTE="1",
-                   DISCOVERY_MIN_INTERVAL="0")  # fmt: skip
+                   DISCOVERY_MIN_INTERVAL="0", TRIGGER_BUDGET_SHARE="1")  # fmt: skip
     try:
         first = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 5})
         assert first.status_code == 200 and first.get_json()["tokens_stored"] == 5  # one feed of each was enough
@@ -113,6 +113,24 @@ def test_a_trigger_is_429_only_when_discovery_itself_cannot_be_paid(simulator: S
         assert sum(calls(simulator).values()) == spent  # refused before any upstream call
     finally:
         services_of(app).close()
+
+
+def test_triggers_at_their_share_leave_the_automatic_scans_theirs(simulator: SimulatorServer) -> None:
+    from token_discovery.coordination.reports import Finished, Refused
+
+    services, _ = sim_services(simulator, DISCOVERY_MIN_INTERVAL="0", BUDGET_DEXSCREENER_DISCOVERY_PER_MINUTE="4",
+                               BUDGET_GECKOTERMINAL_PER_MINUTE="6", TRIGGER_BUDGET_SHARE="0.5")  # fmt: skip
+    try:
+        outcomes = [services.service.trigger_scan(max_tokens=3 + n, origin="api") for n in range(6)]
+        assert isinstance(outcomes[-1], Refused)  # two addresses varying the parameters: their share is spent
+        before = sum(calls(simulator).get(r, 0) for r in ("dexscreener.token_profiles", "geckoterminal.new_pools"))
+        automatic = services.service.trigger_scan(max_tokens=2, origin="auto")
+        after = sum(calls(simulator).get(r, 0) for r in ("dexscreener.token_profiles", "geckoterminal.new_pools"))
+        assert isinstance(automatic, Finished) and automatic.report.success and after > before
+        ledger = services.gate.ledger.snapshot()
+        assert sum(ledger["reserved"].values()) >= 1  # the user scans' refusals, counted apart
+    finally:
+        services.close()
 
 
 def test_a_429_on_the_candles_leaves_discovery_storing_tokens(simulator: SimulatorServer) -> None:
@@ -129,7 +147,7 @@ def test_a_429_on_the_candles_leaves_discovery_storing_tokens(simulator: Simulat
 
 
 def test_a_starved_goplus_budget_degrades_the_scan_instead_of_refusing_it(simulator: SimulatorServer) -> None:
-    app = make_app(simulator, BUDGET_GOPLUS_PER_MINUTE="1")
+    app = make_app(simulator, BUDGET_GOPLUS_PER_MINUTE="1", TRIGGER_BUDGET_SHARE="1")
     try:
         response = app.test_client().post("/api/discovery/trigger", json={"max_tokens": 60})
         assert response.status_code == 200 and response.get_json()["tokens_stored"] > 20

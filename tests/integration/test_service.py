@@ -77,7 +77,7 @@ def test_a_trigger_within_the_min_interval_costs_nothing(wired, simulator: Simul
 
 
 def test_tokens_seen_again_within_the_ttl_cost_no_upstream_call(simulator: SimulatorServer) -> None:
-    services, _ = sim_services(simulator, DISCOVERY_MIN_INTERVAL="0")
+    services, _ = sim_services(simulator, DISCOVERY_MIN_INTERVAL="0", TRIGGER_BUDGET_SHARE="1")
     try:
         first = services.service.trigger_scan(max_tokens=100).to_json()
         before = sim_stats(simulator)["calls"]

@@ -121,3 +121,9 @@ def test_after_redis_forgets_the_budget_it_is_assumed_spent_for_a_window(tmp_pat
             newcomer.reserve("goplus.token_security")
     finally:
         own.kill()
+
+
+def test_the_kept_share_holds_in_the_shared_budget_too() -> None:
+    from tests.unit.test_budget import assert_kept_share
+
+    assert_kept_share(shared_budget(geckoterminal=10))

@@ -249,3 +249,36 @@ def test_an_unreadable_journal_means_every_window_spent(tmp_path) -> None:
     budget = Budget(clock=ManualClock())
     BudgetJournal(path).load(budget)
     assert not budget.discovery_quote().affordable and budget.buckets["goplus"].state()["balance"] == 0
+
+
+def test_a_users_scan_leaves_the_kept_share_of_each_bucket_untouched() -> None:
+    assert_kept_share(Budget({"geckoterminal": 10}, window=60.0, clock=ManualClock()))
+
+
+def assert_kept_share(budget: Budget) -> None:
+    """With half kept, a user's scan spends 5 of 10; an automatic one then spends the other 5."""
+    for _ in range(5):
+        budget.reserve("geckoterminal.new_pools", 1.0, keep=0.5)
+    with pytest.raises(BudgetExhausted) as refused:
+        budget.reserve("geckoterminal.new_pools", 1.0, keep=0.5)
+    assert refused.value.kept  # there was enough for the call: it was kept for the automatic scans
+    assert not budget.quote({"geckoterminal": 1}, keep=0.5).affordable
+    assert budget.quote({"geckoterminal": 1}).affordable
+    for _ in range(5):
+        budget.reserve("geckoterminal.new_pools", 1.0)  # an automatic scan spends the rest
+    with pytest.raises(BudgetExhausted) as empty:
+        budget.reserve("geckoterminal.new_pools", 1.0)
+    assert not empty.value.kept
+
+
+def test_a_call_refused_for_the_kept_share_is_counted_apart() -> None:
+    from token_discovery.sources.guard import keep_scope
+
+    gate = CallGate(Budget({"goplus": 4}, window=60.0, clock=ManualClock()), clock=ManualClock())
+    with keep_scope(0.5):
+        assert [gate.call("goplus.token_security", lambda: "ok") for _ in range(2)] == ["ok", "ok"]
+        with pytest.raises(BudgetRefused, match="kept for the automatic scans"):
+            gate.call("goplus.token_security", lambda: "ok")
+    assert gate.call("goplus.token_security", lambda: "ok") == "ok"  # outside: the whole bucket
+    ledger = gate.ledger.snapshot()
+    assert ledger["reserved"] == {"goplus.token_security": 1} and not ledger["refused"]

@@ -96,10 +96,10 @@ class SlowBudget(Budget):
 
     gate: threading.Event | None = None
 
-    def quote(self, plan: dict) -> Quote:
+    def quote(self, plan: dict, keep: float = 0.0) -> Quote:
         if self.gate is not None:
             assert self.gate.wait(WAIT)
-        return super().quote(plan)
+        return super().quote(plan, keep)
 
 
 class World:

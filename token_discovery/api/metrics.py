@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from token_discovery.bootstrap import Services
 from token_discovery.monitoring.monitor import OUTCOME_HOURS, Monitor
+from token_discovery.realtime.packets import REFUSALS
 from token_discovery.sources.budget import ROUTE_CLASS
 from token_discovery.store.base import StoreUnavailable
 
@@ -18,7 +19,8 @@ bp = Blueprint("metrics", __name__)
 LEDGER_METRICS = {
     "calls": "Upstream calls sent",
     "rate_limited": "Upstream rate-limit answers (429, 4029, error_code 429)",
-    "refused": "Upstream calls not sent (budget or circuit breaker)",
+    "refused": "Upstream calls not sent (budget exhausted, circuit open or scan abandoned)",
+    "reserved": "Upstream calls of a user's scan not sent, to keep the automatic scans' share of the budget",
     "retries": "Upstream calls retried after a transient failure",
     "failures": "Upstream calls that failed (timeouts, resets, 5xx)",
 }
@@ -117,6 +119,9 @@ class ServiceCollector:
             capacity = GaugeMetricFamily("td_socket_capacity", "Clients this process's open-file limit allows")
             capacity.add_metric([], self._monitor.capacity)
             yield capacity
+        refused = CounterMetricFamily("td_socket_refused_packets", "Socket.IO packets refused (binary or malformed)")
+        refused.add_metric([], REFUSALS.count)
+        yield refused
         uptime = GaugeMetricFamily("td_uptime_seconds", "Seconds since this process started serving")
         uptime.add_metric([], self._monitor.uptime_seconds())
         yield uptime

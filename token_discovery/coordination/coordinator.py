@@ -27,7 +27,7 @@ class Hooks:
     """What the coordinator calls out to: the pipeline, the budget's quote, publication, the scan count."""
 
     run: Run
-    quote: Callable[[int], Quote]
+    quote: Callable[[int, str], Quote]  # (max_tokens, origin)
     started: Callable[[Flight], None]  # a scan of ours took off (recorded as running: a kill shows later)
     publish: Callable[[Flight], None]  # record, hand back the lease, announce, callbacks: after settlement
     total_scans: Callable[[], int]
@@ -87,7 +87,7 @@ class ScanCoordinator:
         reused = self._cluster_result(max_tokens, chain)
         if reused is not None:
             return reused, False, True
-        quote = self._hooks.quote(max_tokens)
+        quote = self._hooks.quote(max_tokens, origin)
         if not quote.affordable:
             return quote
         return self._take_off(ScanState(max_tokens, chain, self._clock(), self._monotonic(), origin=origin))

@@ -21,7 +21,7 @@ from token_discovery.scan.pipeline import Scanner
 from token_discovery.scan.rescore import rescore_stored
 from token_discovery.scan.state import ScanState, ScanTally
 from token_discovery.sources.budget import Budget, Quote
-from token_discovery.sources.guard import CallGate, cancel_scope, ledger_difference
+from token_discovery.sources.guard import CallGate, cancel_scope, keep_scope, ledger_difference
 from token_discovery.store.base import TokenStore
 
 log = logging.getLogger(__name__)
@@ -69,14 +69,18 @@ class TokenDiscoveryService:
     def _run_metered(self, state: ScanState) -> tuple[ScanTally, Mapping[str, Any]]:
         """Run the pipeline with its calls refused once abandoned; the tally and what it cost upstream."""
         before = self.gate.ledger.snapshot()
-        with cancel_scope(state.cancelled):
+        with cancel_scope(state.cancelled), keep_scope(self._kept_for_auto(state.origin)):
             tally = self._scanner.run(state)
         self.demand.scanned(tally)
         return tally, ledger_difference(self.gate.ledger.snapshot(), before)
 
-    def _quote(self, max_tokens: int) -> Quote:
-        """Can the budget pay for discovery now? (joins and cached answers are free; the rest degrades)"""
-        return self.gate.budget.discovery_quote()
+    def _quote(self, max_tokens: int, origin: str) -> Quote:
+        """Can the budget pay for discovery now, within the asker's share? (joins and cached answers are free)"""
+        return self.gate.budget.discovery_quote(self._kept_for_auto(origin))
+
+    def _kept_for_auto(self, origin: str) -> float:
+        """The share of each bucket a scan must leave to the automatic ones: none for an automatic scan."""
+        return 0.0 if origin == "auto" else 1.0 - self.settings.trigger_budget_share
 
     # ---- auto-discovery ---------------------------------------------------------------------
 

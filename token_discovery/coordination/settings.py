@@ -21,5 +21,6 @@ class ServiceSettings:
     scan_deadline: float = 120.0
     capacity: int = 200
     goplus_batch: int = 20
+    trigger_budget_share: float = 0.5  # what a user's trigger may spend of each bucket; the rest is the auto loop's
     lease_ttl: float = 6.0  # the cluster lease's expiry, renewed every 2 s while the scan runs: a killed holder
     # is replaced within seconds

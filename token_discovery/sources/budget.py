@@ -37,8 +37,8 @@ class Bucket(Protocol):
 
     capacity: float
 
-    def try_take(self, cost: float) -> float:
-        """Take `cost` tokens: 0.0 when taken, else the seconds until they would be there."""
+    def try_take(self, cost: float, floor: float = 0.0) -> float:
+        """Take `cost` tokens, leaving at least `floor`: 0.0 when taken, else the seconds until they would be."""
         ...
 
     def wait_for(self, cost: float) -> float:
@@ -68,9 +68,12 @@ BucketFactory = Callable[[str, int, float], Bucket]
 class BudgetExhausted(Exception):
     """The budget cannot pay for a call now; nothing was sent."""
 
-    def __init__(self, route_class: str, balance: float, required: float, retry_after: float) -> None:
+    def __init__(
+        self, route_class: str, balance: float, required: float, retry_after: float, kept: bool = False
+    ) -> None:
         super().__init__(f"{route_class}: budget {balance:.1f} < {required:.1f}, retry in {retry_after:.1f}s")
         self.route_class, self.balance, self.required, self.retry_after = route_class, balance, required, retry_after
+        self.kept = kept  # refused only to keep the automatic scans' share: there was enough for the call
 
 
 def clamp_cooldown(retry_after: float | None) -> float:
@@ -120,12 +123,14 @@ class Budget:
         """The bucket a route draws from."""
         return self.buckets[ROUTE_CLASS[route]]
 
-    def reserve(self, route: str, cost: float = 1.0) -> None:
-        """Pay for a call now, or raise BudgetExhausted without calling."""
+    def reserve(self, route: str, cost: float = 1.0, keep: float = 0.0) -> None:
+        """Pay for a call now, leaving the share `keep` of the bucket untouched, or raise BudgetExhausted unsent."""
         bucket = self.bucket(route)
-        wait = bucket.try_take(cost)
+        floor = keep * bucket.capacity
+        wait = bucket.try_take(cost, floor)
         if wait > 0:
-            raise BudgetExhausted(ROUTE_CLASS[route], bucket.state()["balance"], cost, wait)
+            balance = bucket.state()["balance"]
+            raise BudgetExhausted(ROUTE_CLASS[route], balance, cost, wait, kept=floor > 0 and balance >= cost)
         self.on_change()
 
     def succeeded(self, route: str) -> None:
@@ -139,25 +144,28 @@ class Budget:
         self.on_change()
         return seconds
 
-    def quote(self, plan: Mapping[str, float]) -> Quote:
-        """Can the classes of `plan` ({route class: calls}) pay for it right now? The worst class answers."""
+    def quote(self, plan: Mapping[str, float], keep: float = 0.0) -> Quote:
+        """Can the classes of `plan` ({route class: calls}) pay for it now, leaving the share `keep` of each?"""
         worst = Quote(True, 0.0, 0.0, 0.0)
         for name, cost in plan.items():
             state = self.buckets[name].state()
             if cost <= 0:
                 continue
-            short = state["cooldown_seconds"] > 0 or state["balance"] < cost
+            usable = state["balance"] - keep * self.buckets[name].capacity
+            short = state["cooldown_seconds"] > 0 or usable < cost
             if short:
-                wait = state["cooldown_seconds"] or self.buckets[name].wait_for(cost)
-                candidate = Quote(False, state["balance"], cost, wait, name)
+                wait = state["cooldown_seconds"] or self.buckets[name].wait_for(
+                    cost + keep * self.buckets[name].capacity
+                )
+                candidate = Quote(False, max(0.0, usable), cost, wait, name)
                 if worst.affordable or candidate.retry_after > worst.retry_after:
                     worst = candidate
         return worst
 
-    def discovery_quote(self) -> Quote:
+    def discovery_quote(self, keep: float = 0.0) -> Quote:
         """Can discovery itself be paid now? One feed is enough: the scan goes on with what the budget can pay
         (market data and security for what it can; the rest is stored "unknown" and re-checked later)."""
-        quotes = [self.quote({name: 1}) for name in DISCOVERY_CLASSES if name in self.buckets]
+        quotes = [self.quote({name: 1}, keep) for name in DISCOVERY_CLASSES if name in self.buckets]
         payable = [q for q in quotes if q.affordable]
         return payable[0] if payable else min(quotes, key=lambda q: q.retry_after)
 

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # The abandon signal of the scan the current thread works for: once set, its calls are refused unsent.
 _CANCEL: ContextVar[threading.Event | None] = ContextVar("scan_cancel", default=None)
+# The share of every bucket the current scan must leave untouched (the automatic scans' part, for a user's).
+_KEEP: ContextVar[float] = ContextVar("budget_kept", default=0.0)
 
 
 @contextmanager
@@ -30,6 +32,16 @@ def cancel_scope(cancelled: threading.Event) -> Iterator[None]:
         yield
     finally:
         _CANCEL.reset(token)
+
+
+@contextmanager
+def keep_scope(share: float) -> Iterator[None]:
+    """Inside, calls leave the share `share` of each budget bucket untouched."""
+    token = _KEEP.set(share)
+    try:
+        yield
+    finally:
+        _KEEP.reset(token)
 
 
 MAX_RETRIES = 2
@@ -87,7 +99,7 @@ class CircuitBreaker:
 class CallLedger:
     """Counts of what the guard let through, and why it did not."""
 
-    KINDS = ("calls", "rate_limited", "refused", "retries", "failures")
+    KINDS = ("calls", "rate_limited", "refused", "reserved", "retries", "failures")
 
     def __init__(self, history: MinuteSeries | None = None) -> None:
         self._lock = threading.Lock()
@@ -155,11 +167,13 @@ class CallGate:
             self.ledger.add("refused", route)
             raise SourceUnavailable(route, "circuit open after repeated failures")
         try:
-            self.budget.reserve(route, CALL_COSTS[route])
+            self.budget.reserve(route, CALL_COSTS[route], _KEEP.get())
         except BudgetExhausted as short:
             breaker.release_probe()
-            self.ledger.add("refused", route)
-            raise BudgetRefused(route, short.retry_after, "budget exhausted: call not sent") from None
+            self.ledger.add("reserved" if short.kept else "refused", route)
+            why = "the rest is kept for the automatic scans" if short.kept else "budget exhausted"
+            log.info("%s: a call not sent, %s", route, why)
+            raise BudgetRefused(route, short.retry_after, f"{why}: call not sent") from None
         self.ledger.add("calls", route)
         return self._sent(route, send, breaker)
 

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _TAKE = """
 local t = redis.call('TIME'); local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
 local window, capacity, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local need = cost + tonumber(ARGV[8] or '0')  -- what must be there: the cost, and the floor left untouched
 if redis.call('EXISTS', KEYS[4]) == 0 then
   if ARGV[7] == '1' then
     -- this process saw this budget in Redis before: Redis lost it (a restart without persistence).
@@ -40,8 +41,8 @@ local probe = redis.call('GET', KEYS[3])
 if probe and string.sub(probe, 1, 4) == 'out:' then return '1' end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local used = redis.call('ZCARD', KEYS[1])
-if capacity - used < cost then
-  local oldest = redis.call('ZRANGE', KEYS[1], cost - 1 - (capacity - used), cost - 1 - (capacity - used), 'WITHSCORES')
+if capacity - used < need then
+  local oldest = redis.call('ZRANGE', KEYS[1], need - 1 - (capacity - used), need - 1 - (capacity - used), 'WITHSCORES')
   local back = oldest[2] and (tonumber(oldest[2]) + window - now) or (window / capacity)
   return tostring(math.max(back, 0.001))
 end
@@ -103,11 +104,12 @@ class RedisTokenBucket:
         self._state, self._sync = client.register_script(_STATE), client.register_script(_SYNC)
         self._clear = client.register_script(_CLEAR_PROBE)
 
-    def try_take(self, cost: float) -> float:
-        """Take `cost` tokens: 0.0 when taken, else seconds to wait; refused when Redis is unreachable."""
+    def try_take(self, cost: float, floor: float = 0.0) -> float:
+        """Take `cost` tokens leaving at least `floor`: 0.0 when taken, else seconds to wait; refused without Redis."""
         try:
             member = uuid.uuid4().hex
-            args = [self.window, self.capacity, int(cost), member, self._owner, self._probe_seconds, int(self._known)]
+            args = [self.window, self.capacity, int(cost), member, self._owner, self._probe_seconds, int(self._known),
+                    math.ceil(floor)]  # fmt: skip
             wait = float(self._take(keys=self._keys, args=args))
             self._known = True
             return wait

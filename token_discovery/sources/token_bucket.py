@@ -40,16 +40,16 @@ class TokenBucket:
             missing, wait = missing - spent, when + self.window - now
         return max(wait, 1.0 / self.rate) if missing > 0 else max(0.0, wait)
 
-    def try_take(self, cost: float) -> float:
-        """Take `cost` tokens: 0.0 when taken, else the seconds until they would be there."""
+    def try_take(self, cost: float, floor: float = 0.0) -> float:
+        """Take `cost` tokens, leaving at least `floor`: 0.0 when taken, else the seconds until they would be."""
         with self._lock:
             now = self._clock()
             if now < self._cooldown_until:
                 return self._cooldown_until - now
             if self._probe == "out":
                 return 1.0  # waiting for the probe's answer
-            if self._balance(now) < cost:
-                return self._wait(now, cost)
+            if self._balance(now) - floor < cost:
+                return self._wait(now, cost + floor)
             self._spent.append([now, cost])
             if self._probe == "due":
                 self._probe = "out"
