@@ -52,10 +52,10 @@ def calls_of_one_scan(stats: dict[str, Any]) -> int:
     return stats["total_calls"]
 
 
-ADMIN = {"Authorization": "Bearer s3cret-admin"}
+ADMIN = {"Authorization": "Bearer s3cret-admin-token"}
 
 
 def make_app(simulator: SimulatorServer, **env: str) -> Flask:
     """The web app on the simulator, with an in-memory store and an admin token."""
-    config = sim_config(simulator, ADMIN_TOKEN="s3cret-admin", **env)
+    config = sim_config(simulator, **{"ADMIN_TOKEN": "s3cret-admin-token", **env})
     return create_app(config, store=SQLiteStore(":memory:", config.discovery_db_capacity), async_mode="threading")

@@ -137,6 +137,18 @@ def _log_format(name: str, raw: str) -> str:
     return value
 
 
+MIN_SECRET_LENGTH = 16
+
+
+def _secret(name: str, raw: str) -> str:
+    """A secret: empty (unset), or at least 16 characters, so that it cannot be guessed in a few tries."""
+    value = raw.strip()
+    if value and len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"{name} must be at least {MIN_SECRET_LENGTH} characters (try: python -c \"import secrets; "
+                          f"print(secrets.token_urlsafe(24))\"), got one of {len(value)}")  # fmt: skip
+    return value
+
+
 def _log_level(name: str, raw: str) -> str:
     """Parse a logging level name."""
     value = raw.strip().upper()
@@ -149,8 +161,8 @@ def _log_level(name: str, raw: str) -> str:
 _SPEC: dict[str, tuple[str, str, Parser]] = {
     "host": ("HOST", "127.0.0.1", _text),
     "port": ("PORT", "5000", _integer(1, 65535)),
-    "secret_key": ("SECRET_KEY", "", _text),
-    "admin_token": ("ADMIN_TOKEN", "", _text),
+    "secret_key": ("SECRET_KEY", "", _secret),
+    "admin_token": ("ADMIN_TOKEN", "", _secret),
     "allowed_origins": ("ALLOWED_ORIGINS", "", _origins),
     "trusted_proxy_count": ("TRUSTED_PROXY_COUNT", "0", _integer(0, 5)),
     "socket_max_per_address": ("SOCKET_MAX_PER_ADDRESS", "50", _integer(0, 1_000_000)),

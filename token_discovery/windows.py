@@ -42,6 +42,13 @@ class MovingWindows:
             wait = max(0.0, hits[0] + self.window - now) if len(hits) == self.limit else 0.0
             return allowed, self.limit - len(hits) if len(hits) < self.limit else 0, wait
 
+    def full(self, key: str) -> bool:
+        """Whether a key has used its whole window (nothing is counted)."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            return hits is not None and len(hits) == self.limit and now - hits[0] < self.window
+
     def forget(self, key: str) -> None:
         """Drop a key's history."""
         with self._lock:

@@ -15,7 +15,7 @@ from token_discovery.simulator import SimulatorServer
 from token_discovery.store.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.integration
-TOKEN = "s3cret-admin"
+TOKEN = "s3cret-admin-token"
 
 
 def test_the_console_is_403_when_admin_access_is_disabled(simulator: SimulatorServer) -> None:
@@ -38,8 +38,10 @@ def test_login_opens_an_admin_session_and_logout_ends_it(simulator: SimulatorSer
         assert client.get("/api/admin/stats").status_code == 401
         assert client.post("/admin/login", data={"token": TOKEN}).status_code == 303
         assert client.get("/api/admin/stats").status_code == 200  # the session cookie is the credential
-        assert 'id="auto-state"' in client.get("/admin").get_data(as_text=True)
-        client.post("/admin/logout")
+        page = client.get("/admin").get_data(as_text=True)
+        assert 'id="auto-state"' in page
+        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        assert client.post("/admin/logout", data={"csrf": csrf}).status_code == 303
         assert client.get("/api/admin/stats").status_code == 401
     finally:
         services_of(app).close()
@@ -98,6 +100,11 @@ def test_the_console_shows_the_feed_live_and_drives_the_service_in_a_browser(
         page.click("#rescore")
         page.wait_for_selector("#message:has-text('Rescore: done')")
         assert page.locator("#health-status").inner_text() == "ok"
+
+        page.click(".topbar-actions form button[type='submit']")  # Log out: the form carries the CSRF token
+        page.wait_for_selector('#login input[name="token"]')
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+        assert requests.get(f"{live.url}/api/admin/stats", cookies=cookies, timeout=5).status_code == 401
     finally:
         page.close()
         live.stop()

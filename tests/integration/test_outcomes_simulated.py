@@ -22,7 +22,7 @@ from token_discovery.sources.guard import CallGate
 from token_discovery.store.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.integration
-ADMIN = {"Authorization": "Bearer s3cret-admin"}
+ADMIN = {"Authorization": "Bearer s3cret-admin-token"}
 FOLLOW_UP_HOURS = (1.05, 1.1, 1.15, 6.05, 6.1, 6.15, 24.05, 24.1, 24.15)
 
 
@@ -31,7 +31,7 @@ def world() -> Iterator[tuple[Flask, SimulatorServer, ManualClock]]:
     """An app and a simulator sharing one clock that the test moves by hand (hours pass in an instant)."""
     clock = ManualClock(time.time())
     simulator = SimulatorServer(SimulatorApp(seed=11, clock=clock)).start()
-    config = sim_config(simulator, ADMIN_TOKEN="s3cret-admin", ANALYSIS_CACHE_TTL="0", DISCOVERY_MIN_INTERVAL="0",
+    config = sim_config(simulator, ADMIN_TOKEN="s3cret-admin-token", ANALYSIS_CACHE_TTL="0", DISCOVERY_MIN_INTERVAL="0",
                         GOPLUS_BATCH_SIZE="30")  # fmt: skip
     app = create_app(config, store=SQLiteStore(":memory:", 1000), async_mode="threading",
                      gate=CallGate(Budget(window=60, clock=clock)),

@@ -33,7 +33,14 @@ def test_a_missing_secret_key_is_generated_and_flagged() -> None:
     first, second = Config.from_env({}), Config.from_env({})
     assert first.secret_key_generated and len(first.secret_key) >= 32
     assert first.secret_key != second.secret_key
-    assert not Config.from_env({"SECRET_KEY": "fixed"}).secret_key_generated
+    assert not Config.from_env({"SECRET_KEY": "a-fixed-key-of-32-characters-xx"}).secret_key_generated
+
+
+@pytest.mark.parametrize("name", ["ADMIN_TOKEN", "SECRET_KEY"])
+def test_a_short_admin_token_or_secret_key_is_refused_at_start(name: str) -> None:
+    with pytest.raises(ConfigError, match=f"{name} must be at least 16 characters"):
+        Config.from_env({name: "admin"})
+    assert Config.from_env({name: "x" * 16})  # 16 is enough; empty means unset
 
 
 @pytest.mark.parametrize(

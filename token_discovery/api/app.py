@@ -8,17 +8,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, session
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from token_discovery.api import admin, console, discovery, health, metrics, openapi, pages
+from token_discovery.api.auth import BEARER_FAILURES_PER_MINUTE
 from token_discovery.api.limits import install_limiter
 from token_discovery.api.metrics import install_metrics
 from token_discovery.api.origins import OriginPolicy
 from token_discovery.api.responses import BadRequest, fail
 from token_discovery.api.serving import without_jsonp_polling, without_websocket_compression
+from token_discovery.api.sessions import SessionRegistry, session_is_admin
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
 from token_discovery.monitoring.capacity import raise_descriptor_limit
@@ -31,6 +33,7 @@ from token_discovery.realtime.managers import OrderedRedisManager, TimedManager
 from token_discovery.realtime.packets import MAX_MESSAGE_BYTES, RecordPacket, cap_websocket_messages
 from token_discovery.store.base import StoreUnavailable
 from token_discovery.store.snapshot import RecentSnapshot
+from token_discovery.windows import MovingWindows
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: templates/ and static/ live there
@@ -82,6 +85,8 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.extensions["token_discovery"] = services
     app.extensions["token_discovery.socketio"] = socketio
     app.extensions["token_discovery.snapshot"] = snapshot
+    sessions = app.extensions["token_discovery.admin_sessions"] = SessionRegistry(config.redis_url, config.redis_prefix)
+    app.extensions["token_discovery.bearer_failures"] = MovingWindows(BEARER_FAILURES_PER_MINUTE, 60)
     monitor = Monitor(services)
     monitor.capacity = capacity
     monitor.probe.refresh()  # the first answer exists before the first request
@@ -90,9 +95,9 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.extensions["token_discovery.monitor"] = monitor
     app.extensions["token_discovery.metrics"] = install_metrics(services, monitor, telemetry.registry)
     _time_requests(app, telemetry)
-    socketio.on_namespace(
-        DiscoveryNamespace(socketio, services.service, monitor, delivery.replay, config.socket_max_per_address)
-    )
+    namespace = DiscoveryNamespace(socketio, services.service, monitor, delivery.replay, config.socket_max_per_address)
+    namespace.is_admin = lambda: session_is_admin(session, config.admin_token, sessions)
+    socketio.on_namespace(namespace)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(console.bp)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request, session
+from flask import request
 from flask_socketio import Namespace, SocketIO, disconnect, emit
 from socketio.exceptions import ConnectionRefusedError as Refused
 
@@ -72,6 +72,7 @@ class DiscoveryNamespace(Namespace):
         self._replay = replay
         self._limiter = MovingWindows(EVENTS_PER_WINDOW, WINDOW_SECONDS)
         self._cap = ConnectionCap(max_per_address)
+        self.is_admin: Callable[[], bool] = lambda: False  # the web app says what a live admin session is
         self._replays = ReplayGuard()
         self._admin_feed = AdminFeed(socketio, monitor)
         self._lock = threading.Lock()
@@ -113,7 +114,7 @@ class DiscoveryNamespace(Namespace):
         """Push the admin snapshot to this socket, when its handshake carried the admin session."""
         if self._over_limit():
             return
-        if not is_admin_socket():
+        if not self.is_admin():
             emit(events.ERROR, {"error": "admin session required: log in at /admin"})
             disconnect()
             return
@@ -174,16 +175,6 @@ def _join(replay: Replay, sid: str, last_seq: int | None) -> int:
 
 
 ADMIN_PUSH_SECONDS = 2.0
-
-
-def is_admin_socket() -> bool:
-    """The admin session cookie came with the handshake; never when ADMIN_TOKEN is unset.
-
-    No token is taken over the socket: guesses would bypass the login's rate limit.
-    """
-    if not current_app.extensions["token_discovery"].config.admin_token:
-        return False
-    return bool(session.get("admin"))
 
 
 class AdminFeed:

@@ -143,8 +143,12 @@ async function api(path, options = {}) {
   return body;
 }
 
+// The session's CSRF token, from the logout form of the page: every change the console makes carries it.
+const csrfToken = document.querySelector('input[name="csrf"]')?.value || "";
+
 function post(path, payload) {
-  return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload || {}) });
+  const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrfToken };
+  return api(path, { method: "POST", headers, body: JSON.stringify(payload || {}) });
 }
 
 async function pollOnce() {
