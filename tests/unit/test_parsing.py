@@ -78,3 +78,24 @@ def test_token_pages_are_built_only_from_a_known_chain_and_a_well_formed_address
     assert token_pages("base", evm + "/../../evil") == {}
     assert token_pages("tron", evm) == {}
     assert token_pages("base", evm + "\n") == {}
+
+
+def test_a_token_with_twenty_thousand_links_keeps_a_dozen_and_its_feed_the_rest() -> None:
+    import json
+
+    from token_discovery.sources.dexscreener import parse_profile
+    from token_discovery.sources.parsing import MAX_LINKS
+
+    wall = [{"type": "twitter", "url": f"https://x.com/spam{n}"} for n in range(20_000)]
+    feed = [
+        {
+            "chainId": "solana",
+            "tokenAddress": f"{n}" * 3 + "4YdXErexBTy89NpxKvp2EaybBh3kUZxLqkpump"[3:],
+            "links": wall if n == 1 else [{"type": "website", "url": "https://example.org"}],
+        }
+        for n in range(1, 4)
+    ]
+    assert len(json.dumps(feed)) > 700_000  # one item carries most of the feed
+    candidates = [parse_profile(item) for item in feed]
+    assert all(c is not None for c in candidates)  # the feed's other tokens are still discovered
+    assert len(candidates[0].links) == MAX_LINKS and [len(c.links) for c in candidates[1:]] == [1, 1]

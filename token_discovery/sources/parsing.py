@@ -166,6 +166,10 @@ def require_mapping(value: Any, what: str) -> Mapping[str, Any]:
     return value
 
 
+MAX_LINKS = 12  # a token's own links kept: websites and socials, never a wall of them
+MAX_LINK_ITEMS = 100  # entries looked at to find them
+
+
 def _link_kind(item: Mapping[str, Any]) -> str:
     """The kind of a link: its type, else its label, else a website."""
     for key in ("type", "label"):
@@ -177,21 +181,23 @@ def _link_kind(item: Mapping[str, Any]) -> str:
 
 
 def parse_links(items: Any) -> tuple[Link, ...]:
-    """Links with their kind; entries without a safe http(s) URL are dropped."""
+    """Links with their kind, at most MAX_LINKS of the first MAX_LINK_ITEMS entries; unsafe URLs are dropped."""
     if not isinstance(items, list):
         return ()
-    links = []
-    for item in items:
+    links: list[Link] = []
+    for item in items[:MAX_LINK_ITEMS]:  # a token listing 20,000 links is read no further than this
         if isinstance(item, Mapping) and (url := safe_url(item.get("url"))):
             label = clean_text(item.get("label"), 40)
             links.append(Link(kind=_link_kind(item), url=url, label=label))
+            if len(links) == MAX_LINKS:
+                break
     return tuple(links)
 
 
 def merge_links(*groups: Iterable[Link]) -> tuple[Link, ...]:
-    """Concatenate link groups, keeping the first link seen for each URL."""
+    """Concatenate link groups, keeping the first link seen for each URL, at most MAX_LINKS in all."""
     seen: dict[str, Link] = {}
     for group in groups:
         for link in group:
             seen.setdefault(link.url, link)
-    return tuple(seen.values())
+    return tuple(seen.values())[:MAX_LINKS]
