@@ -138,3 +138,20 @@ def test_fifty_kept_alive_clients_are_served_in_turn(production: LiveApp) -> Non
     p99 = float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
     # a connection whose next request is already there must not keep the worker while 49 others wait
     assert p99 < 200, f"p99 {p99:.0f} ms across 50 kept-alive connections:\n{report}"
+
+
+@pytest.mark.parametrize("body", [b"ZZZ\r\n{}\r\n0\r\n\r\n", b"5\r\n{}\r\n0\r\n\r\n", b"2\r\n{}"])
+def test_a_malformed_chunked_body_is_a_400_not_a_500(production: LiveApp, body: bytes) -> None:
+    import socket
+
+    head = (b"POST /api/discovery/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")  # fmt: skip
+    with socket.create_connection(("127.0.0.1", production.port), timeout=5) as connection:
+        connection.sendall(head + body)
+        connection.shutdown(socket.SHUT_WR)  # a truncated body ends here
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status = answer.split(b"\r\n", 1)[0]
+    assert status.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert requests.get(f"{production.url}/healthz", timeout=5).status_code == 200

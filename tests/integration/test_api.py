@@ -63,7 +63,9 @@ def test_trigger_answers_202_while_the_scan_outlives_the_wait(simulator: Simulat
         ({"max_tokens": 0}, "max_tokens must be an integer between 1 and 100"),
         ({"max_tokens": 101}, "max_tokens"),
         ({"max_tokens": "ten"}, "max_tokens"),
+        ({"max_tokens": "5"}, "max_tokens"),  # a JSON body says numbers as numbers, as its schema does
         ({"max_tokens": True}, "max_tokens"),
+        ({"chain": ""}, "chain must be one of"),
         ({"chain": "dogechain"}, "chain must be one of"),
         ({"chain": ["solana"]}, "chain must be one of"),
         ([1, 2], "body must be a JSON object"),
@@ -83,7 +85,7 @@ def test_non_json_and_oversized_bodies_are_4xx(app: Flask) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["limit=0", "limit=500", "limit=abc", "chain=nochain", "after_seq=-1", "after_seq=1e3"]
+    "query", ["limit=0", "limit=500", "limit=abc", "chain=nochain", "chain=", "after_seq=-1", "after_seq=1e3"]
 )
 def test_bad_recent_queries_are_400(app: Flask, query: str) -> None:
     response = app.test_client().get(f"/api/discovery/recent?{query}")
@@ -157,6 +159,36 @@ def test_socket_handlers_take_extra_or_missing_arguments(app: Flask) -> None:
     names = [m["name"] for m in socket.get_received()]
     assert "joined_discovery" in names and "discovery_status" in names and socket.is_connected()
     socket.disconnect()
+
+
+def test_headers_limit_what_pages_load_and_open(app: Flask) -> None:
+    page = app.test_client().get("/")
+    policy = page.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://dd.dexscreener.com" in policy and " https: " not in policy
+    assert page.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "camera=()" in page.headers["Permissions-Policy"]
+    assert "Strict-Transport-Security" not in page.headers  # plain HTTP: no HSTS
+    polling = app.test_client().get("/socket.io/?EIO=4&transport=polling")
+    assert polling.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_over_tls_behind_a_trusted_proxy_the_cookie_is_host_only_and_secure(simulator: SimulatorServer) -> None:
+    from tests.service_support import ADMIN
+
+    application = make_app(simulator, TRUSTED_PROXY_COUNT="1")
+    try:
+        client = application.test_client()
+        tls = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+        token = ADMIN["Authorization"].removeprefix("Bearer ")
+        login = client.post("/admin/login", data={"token": token}, headers=tls)
+        cookie = login.headers["Set-Cookie"]
+        assert cookie.startswith("__Host-session=") and "Secure" in cookie and "Domain" not in cookie
+        assert login.headers["Strict-Transport-Security"].startswith("max-age=")
+        assert client.get("/api/admin/stats", headers=tls).status_code == 200  # the cookie is read back
+        plain = application.test_client().post("/admin/login", data={"token": token})
+        assert plain.headers["Set-Cookie"].startswith("session=") and "Secure" not in plain.headers["Set-Cookie"]
+    finally:
+        services_of(application).close()
 
 
 def test_scan_state_is_200_before_any_scan(app: Flask) -> None:

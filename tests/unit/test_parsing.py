@@ -99,3 +99,10 @@ def test_a_token_with_twenty_thousand_links_keeps_a_dozen_and_its_feed_the_rest(
     candidates = [parse_profile(item) for item in feed]
     assert all(c is not None for c in candidates)  # the feed's other tokens are still discovered
     assert len(candidates[0].links) == MAX_LINKS and [len(c.links) for c in candidates[1:]] == [1, 1]
+
+
+def test_towers_of_combining_marks_are_cut_and_real_accents_kept() -> None:
+    zalgo = "Z" + "\u0301\u0302\u0303\u0304" * 25 + "ALGO"
+    assert clean_text(zalgo, 100) == "Z\u0301\u0302\u0303ALGO"
+    vietnamese = "Vie\u0323\u0302t Nam"  # two stacked marks: a real word
+    assert clean_text(vietnamese, 100) == vietnamese

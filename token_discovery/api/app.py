@@ -15,11 +15,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from token_discovery.api import admin, console, discovery, health, metrics, openapi, pages
 from token_discovery.api.auth import BEARER_FAILURES_PER_MINUTE
+from token_discovery.api.headers import AdaptiveSessionInterface, cors_headers, security_headers
 from token_discovery.api.limits import install_limiter
 from token_discovery.api.metrics import install_metrics
 from token_discovery.api.origins import OriginPolicy
 from token_discovery.api.responses import BadRequest, fail
-from token_discovery.api.serving import without_jsonp_polling, without_websocket_compression
+from token_discovery.api.serving import socketio_edges, without_websocket_compression
 from token_discovery.api.sessions import SessionRegistry, session_is_admin
 from token_discovery.bootstrap import Services, build_services
 from token_discovery.config import Config
@@ -53,6 +54,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.update(SECRET_KEY=config.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.session_interface = AdaptiveSessionInterface()
     if config.secret_key_generated:
         log.warning("SECRET_KEY is not set: using a random key; admin sessions end with the process")
     origins = OriginPolicy(config.host, config.port, config.allowed_origins)
@@ -107,12 +109,12 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.register_blueprint(pages.bp)
     install_limiter(app, config)
     _register_errors(app)
-    app.after_request(_cors(origins))
+    app.after_request(cors_headers(origins))
     if config.trusted_proxy_count:  # outermost, so Socket.IO and Flask both see the client's scheme, host and address
         n = config.trusted_proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    app.wsgi_app = without_jsonp_polling(without_websocket_compression(app.wsgi_app))  # type: ignore[method-assign]
-    app.after_request(_security_headers)
+    app.wsgi_app = socketio_edges(without_websocket_compression(app.wsgi_app))  # type: ignore[method-assign]
+    app.after_request(security_headers)
     if config.auto_start_discovery:
         services.service.start_auto_discovery()
     return app
@@ -179,35 +181,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
+        if type(error).__module__.startswith("gunicorn.http"):  # a malformed or truncated body, read late
+            return fail(400, f"the request body could not be read: {type(error).__name__}")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return fail(500, "internal error")
-
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def _security_headers(response: Response) -> Response:
-    """No sniffing, no referrer, no framing; pages may load only what this origin serves."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    return response
-
-
-def _cors(origins: OriginPolicy) -> Any:
-    """Allow the app's own and the configured origins, and only them, to read the API."""
-
-    def add_headers(response: Response) -> Response:
-        origin = request.headers.get("Origin")
-        if origins.allows(origin, request.environ):
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.vary.add("Origin")
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
-        return response
-
-    return add_headers

@@ -20,7 +20,7 @@ Answer = tuple[Response, int]
 def trigger() -> Answer:
     """Join the running shared scan or start one; 200 with the result, or 202 while it runs."""
     body = json_body("max_tokens", "chain")
-    max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100)
+    max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100, query=False)
     wanted_chain = chain(body.get("chain"))
     app = services()
     outcome = app.service.trigger_scan(max_tokens, wanted_chain, wait=app.config.trigger_wait)
@@ -96,8 +96,8 @@ def outcomes() -> Answer:
 def auto_start() -> Answer:
     """Start (or retune) the periodic shared scan."""
     body = json_body("interval_seconds", "max_tokens")
-    interval = integer(body.get("interval_seconds"), "interval_seconds", 10, 86400)
-    max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100)
+    interval = integer(body.get("interval_seconds"), "interval_seconds", 10, 86400, query=False)
+    max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100, query=False)
     service = services().service
     started = service.start_auto_discovery(interval, max_tokens)
     return ok(started=started, status=service.get_status().to_json())

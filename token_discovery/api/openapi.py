@@ -61,10 +61,19 @@ SCHEMAS: dict[str, Any] = {
 
 TRIGGER_BODY = {
     "required": False,
-    "content": {"application/json": {"schema": _object(
+    "content": {"application/json": {"schema": {**_object(
         max_tokens={"type": "integer", "minimum": 1, "maximum": 100},
         chain={"type": "string", "enum": list(CHAINS)},
-    )}},
+    ), "additionalProperties": False}}},
+}  # fmt: skip
+
+
+AUTO_BODY = {
+    "required": False,
+    "content": {"application/json": {"schema": {**_object(
+        interval_seconds={"type": "integer", "minimum": 10, "maximum": 86400},
+        max_tokens={"type": "integer", "minimum": 1, "maximum": 100},
+    ), "additionalProperties": False}}},
 }  # fmt: skip
 
 
@@ -109,7 +118,8 @@ def _paths() -> dict[str, Any]:
             {"$ref": "#/components/schemas/Outcomes"}, 400, 503,
             parameters=[{"name": "hours", "in": "query",
                          "schema": {"type": "integer", "minimum": 1, "maximum": 720, "default": 24}}]),
-        "/api/discovery/auto/start": {"post": {"summary": "Start the periodic scan", **admin_post}},
+        "/api/discovery/auto/start": {"post": {"summary": "Start the periodic scan", "requestBody": AUTO_BODY,
+                                               **admin_post}},
         "/api/discovery/auto/stop": {"post": {"summary": "Stop the periodic scan", **admin_post}},
         "/api/admin/stats": _get("Vitals (timestamp, uptime_seconds, tokens_per_minute, connected_clients), stats, "
                                  "status and latest scans", {"type": "object"}, 401, 403, security=ADMIN),

@@ -46,11 +46,12 @@ def json_body(*allowed: str) -> dict[str, Any]:
     return body
 
 
-def integer(value: Any, name: str, low: int, high: int) -> int | None:
-    """An optional integer within [low, high]; strings of digits are accepted from query strings."""
-    if value is None or value == "":
+def integer(value: Any, name: str, low: int, high: int, query: bool = True) -> int | None:
+    """An optional integer within [low, high]; a string of digits only from a query string (`query`),
+    a JSON number in a body."""
+    if value is None or (query and value == ""):
         return None
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+    if query and isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise BadRequest(f"{name} must be an integer between {low} and {high}")
@@ -58,8 +59,8 @@ def integer(value: Any, name: str, low: int, high: int) -> int | None:
 
 
 def chain(value: Any) -> str | None:
-    """An optional known chain slug."""
-    if value is None or value == "":
+    """An optional known chain slug (absent is "every chain"; an empty one is not a chain)."""
+    if value is None:
         return None
     if not isinstance(value, str) or value not in CHAINS:
         raise BadRequest(f"chain must be one of {', '.join(CHAINS)}")

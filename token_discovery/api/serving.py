@@ -56,17 +56,24 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def without_jsonp_polling(wsgi_app: Any, path: str = "/socket.io") -> Any:
-    """A WSGI wrapper that refuses engine.io's JSONP polling (`j=` in the query): no page of ours uses it,
-    and a JSONP answer is script another site could load."""
+def socketio_edges(wsgi_app: Any, path: str = "/socket.io") -> Any:
+    """A WSGI wrapper for engine.io's answers, which never pass through Flask: JSONP polling (`j=`) is refused
+    (no page of ours uses it, and a JSONP answer is script another site could load) and every answer says
+    nosniff."""
 
     def app(environ: dict[str, Any], start_response: Any) -> Any:
-        query = environ.get("QUERY_STRING", "")
-        if environ.get("PATH_INFO", "").startswith(path) and ("&j=" in f"&{query}"):
+        if not environ.get("PATH_INFO", "").startswith(path):
+            return wsgi_app(environ, start_response)
+        if "&j=" in f"&{environ.get('QUERY_STRING', '')}":
             body = b'{"success": false, "error": "JSONP polling is not served"}'
             start_response("400 Bad Request", [("Content-Type", "application/json"),
-                                               ("Content-Length", str(len(body)))])  # fmt: skip
+                                               ("Content-Length", str(len(body))),
+                                               ("X-Content-Type-Options", "nosniff")])  # fmt: skip
             return [body]
-        return wsgi_app(environ, start_response)
+
+        def nosniff(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            return start_response(status, [*headers, ("X-Content-Type-Options", "nosniff")], *exc_info)
+
+        return wsgi_app(environ, nosniff)
 
     return app

@@ -57,9 +57,22 @@ def clean_text(value: Any, max_len: int, keep_newlines: bool = False) -> str | N
     """Strip control, bidi, zero-width and lone-surrogate characters; truncate; None if empty."""
     if not isinstance(value, str):
         return None
-    cleaned = "".join(_keep_char(c, keep_newlines) for c in value[: max_len * 2])
+    cleaned = _trim_marks("".join(_keep_char(c, keep_newlines) for c in value[: max_len * 2]))
     cleaned = re.sub(r"[ \t]+", " ", cleaned).strip()[:max_len].strip()
     return cleaned or None
+
+
+MAX_STACKED_MARKS = 3  # combining marks kept on one character: enough for any script, never a tower over the rows
+
+
+def _trim_marks(text: str) -> str:
+    """Drop combining marks past MAX_STACKED_MARKS in a row (the "zalgo" text that draws over its neighbours)."""
+    kept, run = [], 0
+    for char in text:
+        run = run + 1 if unicodedata.category(char) in ("Mn", "Me") else 0
+        if run <= MAX_STACKED_MARKS:
+            kept.append(char)
+    return "".join(kept)
 
 
 def safe_url(value: Any) -> str | None:
