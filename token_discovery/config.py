@@ -200,6 +200,7 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "rate_limit_default": ("RATE_LIMIT_DEFAULT", "300 per minute", _rate_limit),
     "rate_limit_trigger": ("RATE_LIMIT_TRIGGER", "20 per minute", _rate_limit),
     "trigger_budget_share": ("TRIGGER_BUDGET_SHARE", "0.5", _number(0.05, 1.0)),
+    "request_body_timeout": ("REQUEST_BODY_TIMEOUT", "10", _seconds(0.5, 300)),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
     "log_format": ("LOG_FORMAT", "text", _log_format),
 }
@@ -246,6 +247,7 @@ class Config:
     rate_limit_default: str
     rate_limit_trigger: str
     trigger_budget_share: float
+    request_body_timeout: float
     log_level: str
     log_format: str
     secret_key_generated: bool = False

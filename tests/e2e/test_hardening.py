@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import select
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ def production(simulator: SimulatorServer, tmp_path: Path) -> Iterator[LiveApp]:
     """gunicorn -c gunicorn.conf.py with 200 stored tokens, limits open enough for one test machine."""
     env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "tokens.db"), "DISCOVERY_MIN_INTERVAL": "0",
            "ANALYSIS_CACHE_TTL": "0", "SOCKET_MAX_PER_ADDRESS": "0", "RATE_LIMIT_TRIGGER": "1000 per minute",
-           "RATE_LIMIT_DEFAULT": "100000 per minute"}  # fmt: skip
+           "RATE_LIMIT_DEFAULT": "100000 per minute", "REQUEST_BODY_TIMEOUT": "1"}  # fmt: skip
     app = LiveApp(env, server="gunicorn").start()
     try:
         requests.post(f"{app.url}/api/discovery/trigger", json={"max_tokens": 20}, timeout=60).raise_for_status()
@@ -142,8 +144,6 @@ def test_fifty_kept_alive_clients_are_served_in_turn(production: LiveApp) -> Non
 
 @pytest.mark.parametrize("body", [b"ZZZ\r\n{}\r\n0\r\n\r\n", b"5\r\n{}\r\n0\r\n\r\n", b"2\r\n{}"])
 def test_a_malformed_chunked_body_is_a_400_not_a_500(production: LiveApp, body: bytes) -> None:
-    import socket
-
     head = (b"POST /api/discovery/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")  # fmt: skip
     with socket.create_connection(("127.0.0.1", production.port), timeout=5) as connection:
@@ -155,3 +155,42 @@ def test_a_malformed_chunked_body_is_a_400_not_a_500(production: LiveApp, body: 
     status = answer.split(b"\r\n", 1)[0]
     assert status.startswith(b"HTTP/1.1 400"), answer[:300]
     assert requests.get(f"{production.url}/healthz", timeout=5).status_code == 200
+
+
+def trickle(app: LiveApp, head: bytes, within: float) -> tuple[bytes, float]:
+    """Send `head`, then one byte of body every 0.2 s until the server answers; its answer and when it came."""
+    with socket.create_connection(("127.0.0.1", app.port), timeout=5) as connection:
+        connection.sendall(head)
+        started = time.monotonic()
+        while time.monotonic() - started < within:
+            if select.select([connection], [], [], 0.2)[0]:
+                break
+            connection.sendall(b"1" if b"chunked" not in head else b"1\r\n1\r\n")
+        answer, waited = b"", time.monotonic() - started
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer, waited
+
+
+@pytest.mark.parametrize("encoding", [b"Content-Length: 60000", b"Transfer-Encoding: chunked"])
+def test_a_trickled_body_is_a_408_at_its_deadline_and_nobody_waits_for_it(production: LiveApp, encoding: bytes) -> None:
+    head = b"POST /api/discovery/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%s\r\n\r\n"
+    with HealthWatch(production.url) as watch:
+        answer, waited = trickle(production, head % encoding, within=10)
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:300]
+    assert b"did not arrive within 1 s" in answer
+    assert 0.9 < waited < 3  # REQUEST_BODY_TIMEOUT is 1 s, counted for the whole body, not between two bytes
+    assert watch.samples and watch.slowest() < 0.2 and {status for _, status, _ in watch.samples} == {200}
+
+
+def test_the_built_in_server_also_answers_a_trickled_body_408_and_closes(simulator: SimulatorServer,
+                                                                        tmp_path: Path) -> None:  # fmt: skip
+    app = LiveApp({**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "t.db"), "REQUEST_BODY_TIMEOUT": "1"})
+    head = b"POST /api/admin/rescore HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    app.start()
+    try:
+        answer, waited = trickle(app, head, within=10)  # returns only once the server has closed the connection
+        assert answer.startswith(b"HTTP/1.1 408") and 0.9 < waited < 3
+        assert requests.get(f"{app.url}/healthz", timeout=5).status_code == 200
+    finally:
+        app.stop()

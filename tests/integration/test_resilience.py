@@ -123,6 +123,7 @@ def test_triggers_at_their_share_leave_the_automatic_scans_theirs(simulator: Sim
     try:
         outcomes = [services.service.trigger_scan(max_tokens=3 + n, origin="api") for n in range(6)]
         assert isinstance(outcomes[-1], Refused)  # two addresses varying the parameters: their share is spent
+        assert "within the 50% of it that scans users trigger may spend" in outcomes[-1].to_json()["error"]
         before = sum(calls(simulator).get(r, 0) for r in ("dexscreener.token_profiles", "geckoterminal.new_pools"))
         automatic = services.service.trigger_scan(max_tokens=2, origin="auto")
         after = sum(calls(simulator).get(r, 0) for r in ("dexscreener.token_profiles", "geckoterminal.new_pools"))

@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from token_discovery.api import admin, console, discovery, health, metrics, openapi, pages
 from token_discovery.api.auth import BEARER_FAILURES_PER_MINUTE
+from token_discovery.api.bodies import read_bodies_within
 from token_discovery.api.headers import AdaptiveSessionInterface, cors_headers, security_headers
 from token_discovery.api.limits import install_limiter
 from token_discovery.api.metrics import install_metrics
@@ -38,6 +39,7 @@ from token_discovery.windows import MovingWindows
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: templates/ and static/ live there
+MAX_BODY_BYTES = MAX_MESSAGE_BYTES  # a request body, like a Socket.IO message (a polling POST is one)
 
 
 def async_mode() -> str:
@@ -52,7 +54,7 @@ def async_mode() -> str:
 def create_app(config: Config, **overrides: Any) -> Flask:
     """The web app; overrides reach build_services (store, sources, clock)."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
-    app.config.update(SECRET_KEY=config.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.update(SECRET_KEY=config.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.session_interface = AdaptiveSessionInterface()
     if config.secret_key_generated:
@@ -113,7 +115,9 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     if config.trusted_proxy_count:  # outermost, so Socket.IO and Flask both see the client's scheme, host and address
         n = config.trusted_proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    app.wsgi_app = socketio_edges(without_websocket_compression(app.wsgi_app))  # type: ignore[method-assign]
+    app.wsgi_app = read_bodies_within(  # type: ignore[method-assign]
+        socketio_edges(without_websocket_compression(app.wsgi_app)), MAX_BODY_BYTES, config.request_body_timeout
+    )
     app.after_request(security_headers)
     if config.auto_start_discovery:
         services.service.start_auto_discovery()
@@ -181,7 +185,5 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
-        if type(error).__module__.startswith("gunicorn.http"):  # a malformed or truncated body, read late
-            return fail(400, f"the request body could not be read: {type(error).__name__}")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return fail(500, "internal error")

@@ -7,7 +7,8 @@ import math
 from flask import Blueprint, Response, current_app, request
 
 from token_discovery.api.auth import require_admin
-from token_discovery.api.responses import chain, fail, integer, json_body, ok, services
+from token_discovery.api.inputs import AUTO_START, OUTCOMES, RECENT, TRIGGER, takes
+from token_discovery.api.responses import fail, ok, services
 from token_discovery.coordination.reports import Refused, Running
 from token_discovery.store.snapshot import RecentSnapshot
 
@@ -17,13 +18,11 @@ Answer = tuple[Response, int]
 
 
 @bp.post("/trigger")
-def trigger() -> Answer:
+@takes(TRIGGER)
+def trigger(max_tokens: int | None, chain: str | None) -> Answer:
     """Join the running shared scan or start one; 200 with the result, or 202 while it runs."""
-    body = json_body("max_tokens", "chain")
-    max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100, query=False)
-    wanted_chain = chain(body.get("chain"))
     app = services()
-    outcome = app.service.trigger_scan(max_tokens, wanted_chain, wait=app.config.trigger_wait)
+    outcome = app.service.trigger_scan(max_tokens, chain, wait=app.config.trigger_wait)
     result = outcome.to_json()
     if isinstance(outcome, Refused):
         return refused(result)
@@ -63,15 +62,13 @@ def stats() -> Answer:
 
 
 @bp.get("/recent")
-def recent() -> Answer:
+@takes(RECENT)
+def recent(limit: int, chain: str | None, after_seq: int | None) -> Answer:
     """Stored tokens, newest first."""
-    limit = integer(request.args.get("limit"), "limit", 1, 200) or 50
-    wanted_chain = chain(request.args.get("chain"))
-    after_seq = integer(request.args.get("after_seq"), "after_seq", 0, 2**62)
     snapshot: RecentSnapshot = current_app.extensions["token_discovery.snapshot"]
     gzipped = accepts_gzip(request.headers.get("Accept-Encoding", ""))
     headers = {"Vary": "Accept-Encoding", **({"Content-Encoding": "gzip"} if gzipped else {})}
-    return Response(snapshot.answer(limit, wanted_chain, after_seq, gzipped), 200, headers, "application/json"), 200
+    return Response(snapshot.answer(limit, chain, after_seq, gzipped), 200, headers, "application/json"), 200
 
 
 def accepts_gzip(header: str) -> bool:
@@ -85,21 +82,19 @@ def accepts_gzip(header: str) -> bool:
 
 
 @bp.get("/outcomes")
-def outcomes() -> Answer:
+@takes(OUTCOMES)
+def outcomes(hours: int) -> Answer:
     """What became of the tokens discovered in the last `hours` hours, per verdict level."""
-    hours = integer(request.args.get("hours"), "hours", 1, 720) or 24
     return ok(**services().service.outcomes(hours))
 
 
 @bp.post("/auto/start")
 @require_admin
-def auto_start() -> Answer:
+@takes(AUTO_START)
+def auto_start(interval_seconds: int | None, max_tokens: int | None) -> Answer:
     """Start (or retune) the periodic shared scan."""
-    body = json_body("interval_seconds", "max_tokens")
-    interval = integer(body.get("interval_seconds"), "interval_seconds", 10, 86400, query=False)
-    max_tokens = integer(body.get("max_tokens"), "max_tokens", 1, 100, query=False)
     service = services().service
-    started = service.start_auto_discovery(interval, max_tokens)
+    started = service.start_auto_discovery(interval_seconds, max_tokens)
     return ok(started=started, status=service.get_status().to_json())
 
 

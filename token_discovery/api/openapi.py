@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Flask, Response, current_app, jsonify
 
+from token_discovery.api.inputs import Inputs
 from token_discovery.sources.chains import CHAINS
 
 bp = Blueprint("openapi", __name__)
@@ -59,36 +60,10 @@ SCHEMAS: dict[str, Any] = {
                              required={"type": "number"}, deficit={"type": "number"}),
 }  # fmt: skip
 
-TRIGGER_BODY = {
-    "required": False,
-    "content": {"application/json": {"schema": {**_object(
-        max_tokens={"type": "integer", "minimum": 1, "maximum": 100},
-        chain={"type": "string", "enum": list(CHAINS)},
-    ), "additionalProperties": False}}},
-}  # fmt: skip
-
-
-AUTO_BODY = {
-    "required": False,
-    "content": {"application/json": {"schema": {**_object(
-        interval_seconds={"type": "integer", "minimum": 10, "maximum": 86400},
-        max_tokens={"type": "integer", "minimum": 1, "maximum": 100},
-    ), "additionalProperties": False}}},
-}  # fmt: skip
-
 
 def _get(summary: str, schema: dict[str, Any], *codes: int, **extra: Any) -> dict[str, Any]:
     """A GET operation."""
     return {"get": {"summary": summary, "responses": {"200": _json(schema, "OK"), **_errors(*codes)}, **extra}}
-
-
-def _recent_parameters() -> list[dict[str, Any]]:
-    """Query parameters of /api/discovery/recent."""
-    return [
-        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
-        {"name": "chain", "in": "query", "schema": {"type": "string", "enum": list(CHAINS)}},
-        {"name": "after_seq", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-    ]
 
 
 def _paths() -> dict[str, Any]:
@@ -107,19 +82,15 @@ def _paths() -> dict[str, Any]:
     admin_post = {"security": ADMIN, "responses": {"200": _json({"type": "object"}, "OK"), **_errors(400, 401, 403)}}
     return {
         "/api/discovery/trigger": {"post": {"summary": "Join the running shared scan or start one",
-                                            "requestBody": TRIGGER_BODY, "responses": trigger_responses}},
+                                            "responses": trigger_responses}},
         "/api/discovery/scan": _get("Progress of the current or last scan", {"type": "object"}),
         "/api/discovery/status": _get("Service status", {"type": "object"}, 503),
         "/api/discovery/stats": _get("Counts over scans, tokens and upstream calls", {"type": "object"}, 503),
-        "/api/discovery/recent": _get("Stored tokens, newest first", tokens, 400, 503,
-                                      parameters=_recent_parameters()),
+        "/api/discovery/recent": _get("Stored tokens, newest first", tokens, 400, 503),
         "/api/discovery/outcomes": _get(
             "What became of the tokens after their verdict (followed at +1 h, +6 h and +24 h)",
-            {"$ref": "#/components/schemas/Outcomes"}, 400, 503,
-            parameters=[{"name": "hours", "in": "query",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 720, "default": 24}}]),
-        "/api/discovery/auto/start": {"post": {"summary": "Start the periodic scan", "requestBody": AUTO_BODY,
-                                               **admin_post}},
+            {"$ref": "#/components/schemas/Outcomes"}, 400, 503),
+        "/api/discovery/auto/start": {"post": {"summary": "Start the periodic scan", **admin_post}},
         "/api/discovery/auto/stop": {"post": {"summary": "Stop the periodic scan", **admin_post}},
         "/api/admin/stats": _get("Vitals (timestamp, uptime_seconds, tokens_per_minute, connected_clients), stats, "
                                  "status and latest scans", {"type": "object"}, 401, 403, security=ADMIN),
@@ -136,13 +107,28 @@ def _paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def document() -> dict[str, Any]:
-    """The OpenAPI 3 document."""
+def _with_inputs(paths: dict[str, Any], app: Flask) -> dict[str, Any]:
+    """`paths` with each operation's parameters or request body read from the inputs its view validates."""
+    for rule in app.url_map.iter_rules():
+        inputs: Inputs | None = getattr(app.view_functions[rule.endpoint], "inputs", None)
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+            operation = paths.get(rule.rule, {}).get(method.lower())
+            if inputs is None or operation is None:
+                continue
+            if inputs.where == "query":
+                operation["parameters"] = inputs.parameters()
+            else:
+                operation["requestBody"] = inputs.request_body()
+    return paths
+
+
+def document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3 document of `app`."""
     return {
         "openapi": "3.0.3",
         "info": {"title": "Token Discovery", "version": "1.0.0",
                  "description": "One shared scan of new tokens, risk-scored, for every connected user."},
-        "paths": _paths(),
+        "paths": _with_inputs(_paths(), app),
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
             "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
@@ -152,4 +138,4 @@ def document() -> dict[str, Any]:
 @bp.get("/api/openapi.json")
 def openapi() -> tuple[Response, int]:
     """The document as JSON."""
-    return jsonify(document()), 200
+    return jsonify(document(current_app)), 200

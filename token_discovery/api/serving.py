@@ -23,7 +23,26 @@ def gevent_server_options() -> dict[str, Any]:
                 self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return super().handle()
 
+        def run_application(self) -> None:
+            """Serve the request; when the answer closes the connection, what the client still sends is not read.
+
+            gevent otherwise reads the rest of the body to the end before it closes: a client trickling one
+            would keep the connection after its 408, for as long as it kept trickling.
+            """
+            try:
+                super().run_application()
+            finally:
+                if self.close_connection:
+                    self.wsgi_input = _NothingToDiscard()
+
     return {"handler_class": NoDelayHandler, "backlog": BACKLOG}
+
+
+class _NothingToDiscard:
+    """Stands in for the request body once the connection is to close: there is nothing left worth reading."""
+
+    def _discard(self) -> None:
+        """gevent's handler calls this after the answer; the socket closes instead."""
 
 
 def without_websocket_compression(wsgi_app: Any) -> Any:

@@ -109,9 +109,18 @@ class Refused:
     def to_json(self) -> dict[str, Any]:
         """The 429 answer, with the budget figures."""
         quote = self.quote
-        return {"success": False, "status": "refused", "error": "upstream budget cannot pay for this scan now",
+        return {"success": False, "status": "refused", "error": self.reason(),
                 "balance": round(quote.balance, 2), "required": quote.required, "deficit": round(quote.deficit, 2),
                 "retry_after": round(quote.retry_after, 2), "route_class": quote.route_class}  # fmt: skip
+
+    def reason(self) -> str:
+        """Why, naming the share of the budget a user's scan may spend when that is what stopped it."""
+        if not self.quote.kept:
+            return "upstream budget cannot pay for this scan now"
+        return (
+            f"upstream budget cannot pay for this scan now within the {1 - self.quote.kept:.0%} of it that "
+            f"scans users trigger may spend (TRIGGER_BUDGET_SHARE); the rest is kept for the automatic scans"
+        )
 
 
 TriggerOutcome = Finished | Running | Refused

@@ -93,6 +93,7 @@ class Quote:
     required: float
     retry_after: float
     route_class: str | None = None
+    kept: float = 0.0  # the share of each bucket the plan had to leave (to the automatic scans)
 
     @property
     def deficit(self) -> float:
@@ -157,7 +158,7 @@ class Budget:
                 wait = state["cooldown_seconds"] or self.buckets[name].wait_for(
                     cost + keep * self.buckets[name].capacity
                 )
-                candidate = Quote(False, max(0.0, usable), cost, wait, name)
+                candidate = Quote(False, max(0.0, usable), cost, wait, name, keep)
                 if worst.affordable or candidate.retry_after > worst.retry_after:
                     worst = candidate
         return worst
