@@ -42,12 +42,14 @@ class MovingWindows:
             wait = max(0.0, hits[0] + self.window - now) if len(hits) == self.limit else 0.0
             return allowed, self.limit - len(hits) if len(hits) < self.limit else 0, wait
 
-    def full(self, key: str) -> bool:
-        """Whether a key has used its whole window (nothing is counted)."""
+    def wait(self, key: str) -> float:
+        """Seconds until a key may count an event again: 0 when it may now (nothing is counted)."""
         now = self._clock()
         with self._lock:
             hits = self._hits.get(key)
-            return hits is not None and len(hits) == self.limit and now - hits[0] < self.window
+            if hits is None or len(hits) < self.limit:
+                return 0.0
+            return max(0.0, hits[0] + self.window - now)
 
     def forget(self, key: str) -> None:
         """Drop a key's history."""

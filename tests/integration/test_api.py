@@ -465,9 +465,36 @@ def test_a_client_flooding_socket_events_is_slowed_down(app: Flask) -> None:
     assert other.get_received()[0]["name"] == "discovery_status"
 
 
-@pytest.mark.parametrize("query", ["limit=²", "limit=--5", "after_seq=" + "9" * 5000, "limit= 7 x"])
+@pytest.mark.parametrize(
+    "query", ["limit=²", "limit=--5", "after_seq=" + "9" * 5000, "limit= 7 x", "limit=", "after_seq=1.5", "chain="]
+)
 def test_odd_numbers_in_queries_are_400_not_500(app: Flask, query: str) -> None:
     assert app.test_client().get(f"/api/discovery/recent?{query}").status_code == 400
+
+
+def test_a_query_field_given_twice_is_refused_not_half_read(app: Flask) -> None:
+    answer = app.test_client().get("/api/discovery/recent?limit=5&limit=abc")
+    assert answer.status_code == 400 and answer.get_json()["error"] == "limit is given more than once"
+    assert app.test_client().get("/api/discovery/outcomes?hours=5&hours=6").status_code == 400
+
+
+@pytest.mark.parametrize("body", [{"max_tokens": None}, {"chain": None}, {"max_tokens": 5.0}, {"max_tokens": "5"}])
+def test_a_null_or_a_number_in_another_form_is_not_a_value(app: Flask, body: dict) -> None:
+    assert app.test_client().post("/api/discovery/trigger", json=body).status_code == 400
+
+
+def test_the_openapi_inputs_are_the_ones_the_routes_validate_with(app: Flask) -> None:
+    from token_discovery.api import inputs
+
+    spec = app.test_client().get("/api/openapi.json").get_json()["paths"]
+    assert spec["/api/discovery/recent"]["get"]["parameters"] == inputs.RECENT.parameters()
+    assert spec["/api/discovery/outcomes"]["get"]["parameters"] == inputs.OUTCOMES.parameters()
+    assert spec["/api/discovery/trigger"]["post"]["requestBody"] == inputs.TRIGGER.request_body()
+    assert spec["/api/discovery/auto/start"]["post"]["requestBody"] == inputs.AUTO_START.request_body()
+    for name, field in {"limit": 201, "hours": 721}.items():  # one past the documented maximum is refused
+        path = "/api/discovery/recent" if name == "limit" else "/api/discovery/outcomes"
+        assert app.test_client().get(f"{path}?{name}={field}").status_code == 400
+        assert app.test_client().get(f"{path}?{name}={field - 1}").status_code == 200
 
 
 def test_a_huge_last_seq_is_refused(app: Flask) -> None:

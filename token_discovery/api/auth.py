@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -55,9 +56,12 @@ def require_admin(view: F) -> F:
         failures: MovingWindows = current_app.extensions["token_discovery.bearer_failures"]
         address = request.remote_addr or "unknown"
         bearer = _bearer() is not None
-        if bearer and failures.full(address):
-            return fail(429, f"too many wrong admin tokens from this address: at most "
-                             f"{BEARER_FAILURES_PER_MINUTE} a minute")  # fmt: skip
+        wait = failures.wait(address) if bearer else 0.0
+        if wait:
+            refusal, code = fail(429, f"too many wrong admin tokens from this address: at most "
+                                      f"{BEARER_FAILURES_PER_MINUTE} a minute")  # fmt: skip
+            refusal.headers["Retry-After"] = str(math.ceil(wait))
+            return refusal, code
         if not is_admin():
             if bearer:
                 failures.hit(address)

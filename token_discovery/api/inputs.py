@@ -82,7 +82,7 @@ class Inputs:
 
     def read(self) -> dict[str, Any]:
         """The request's values of these fields by name, or BadRequest."""
-        given = request.args if self.where == "query" else json_body(tuple(field.name for field in self.fields))
+        given = query_string(self.fields) if self.where == "query" else json_body(tuple(f.name for f in self.fields))
         return {field.name: field.read(given[field.name], self.where) if field.name in given else field.default
                 for field in self.fields}  # fmt: skip
 
@@ -99,6 +99,14 @@ class Inputs:
         schema = {"type": "object", "properties": {field.name: field.schema() for field in self.fields},
                   "additionalProperties": False}  # fmt: skip
         return {"required": False, "content": {"application/json": {"schema": schema}}}
+
+
+def query_string(fields: tuple[Field, ...]) -> Mapping[str, str]:
+    """The query string's values of `fields`; a field given twice is refused, not half read."""
+    for field in fields:
+        if len(request.args.getlist(field.name)) > 1:
+            raise BadRequest(f"{field.name} is given more than once")
+    return request.args
 
 
 def json_body(allowed: tuple[str, ...]) -> Mapping[str, Any]:

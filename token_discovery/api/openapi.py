@@ -23,7 +23,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     """Error responses, all with the same body."""
     texts = {400: "Invalid input", 401: "Admin credential missing or wrong", 403: "Admin access disabled",
-             429: "Too many requests",
+             408: "The request body did not arrive within REQUEST_BODY_TIMEOUT", 413: "The request body is over 64 KB",
              503: "The scan failed (its cause in `error`) or the database is unavailable"}  # fmt: skip
     return {str(code): _json(ERROR, texts[code]) for code in codes}
 
@@ -76,7 +76,10 @@ def _paths() -> dict[str, Any]:
             _object(success={"type": "boolean"}, scan_id={"type": "string"}, status={"type": "string"}),
             "The scan is still running",
         ),  # fmt: skip
-        "429": _json({"$ref": "#/components/schemas/BudgetRefusal"}, "Budget or inbound limit exceeded"),
+        "429": {
+            **_json({"$ref": "#/components/schemas/BudgetRefusal"}, "Budget or inbound limit exceeded"),
+            "headers": TOO_MANY["headers"],
+        },
         **_errors(400, 503),
     }
     admin_post = {"security": ADMIN, "responses": {"200": _json({"type": "object"}, "OK"), **_errors(400, 401, 403)}}
@@ -107,6 +110,31 @@ def _paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
+TOO_MANY = {**_json(ERROR, "Too many requests from this address (or wrong admin tokens); wait Retry-After seconds"),
+            "headers": {"Retry-After": {"required": True, "description": "seconds to wait",
+                                        "schema": {"type": "integer", "minimum": 1}}}}  # fmt: skip
+
+
+def _with_common_answers(paths: dict[str, Any]) -> dict[str, Any]:
+    """`paths` with what any operation may answer: 429 past an inbound limit, 414 from the server itself for a
+    request line over its limit; for a POST, a body refused."""
+    for item in paths.values():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            responses.setdefault("429", TOO_MANY)
+            responses.setdefault(
+                "414",
+                {
+                    "description": "The request line is over the server's limit (about 4 KB); "
+                    "answered by the HTTP server before the app"
+                },
+            )
+            if method == "post":
+                for code, answer in _errors(400, 408, 413).items():
+                    responses.setdefault(code, answer)
+    return paths
+
+
 def _with_inputs(paths: dict[str, Any], app: Flask) -> dict[str, Any]:
     """`paths` with each operation's parameters or request body read from the inputs its view validates."""
     for rule in app.url_map.iter_rules():
@@ -128,7 +156,7 @@ def document(app: Flask) -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "Token Discovery", "version": "1.0.0",
                  "description": "One shared scan of new tokens, risk-scored, for every connected user."},
-        "paths": _with_inputs(_paths(), app),
+        "paths": _with_common_answers(_with_inputs(_paths(), app)),
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
             "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
