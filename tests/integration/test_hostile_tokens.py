@@ -46,3 +46,29 @@ def test_hostile_tokens_are_stored_cleaned_and_never_abort_the_scan(simulator: S
     assert by_chain["solana"].data["name"] == "PoisonPill"
     assert [link["url"] for link in by_chain["base"].data["links"]] == []
     assert by_chain["ethereum"].data["name"] is None  # blank is unknown, not "   "
+
+
+def test_tokens_with_twenty_thousand_links_are_stored_capped_and_their_feed_is_not_lost(
+    simulator: SimulatorServer,
+) -> None:
+    from token_discovery.sources.parsing import MAX_LINKS
+    from token_discovery.sources.streamed_json import TRIMMED
+
+    wall = [{"type": "twitter", "url": f"https://x.com/spam{n}"} for n in range(20_000)]
+    walls = [{"chain": "solana", "name": f"Wall {n}", "symbol": f"W{n}", "links": wall} for n in range(5)]
+    injected = requests.post(f"{simulator.url}/_sim/tokens", json=walls, timeout=30).json()
+    profiles = requests.get(f"{simulator.url}/token-profiles/latest/v1", timeout=30)
+    assert len(profiles.content) > 5_000_000  # the feed is over HTTP_MAX_RESPONSE_BYTES (default 5 MB)
+    before = TRIMMED.by_route.get("dexscreener.token_profiles", 0)
+    services, _ = sim_services(simulator)
+    try:
+        assert services.service.trigger_scan(max_tokens=30).to_json()["success"]
+        stored = {(r.chain, r.address): r for r in services.store.recent(200)}
+        feed = [item["tokenAddress"] for item in profiles.json()]
+    finally:
+        services.close()
+    for token in injected:
+        assert len(stored[("solana", token["address"])].data["links"]) == MAX_LINKS
+    others = [address for address in feed if address not in {t["address"] for t in injected}]
+    assert others and all(any(key[1] == address for key in stored) for address in others[:5])
+    assert TRIMMED.by_route["dexscreener.token_profiles"] - before >= 5 * (20_000 - 1000)

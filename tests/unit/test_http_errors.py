@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -65,9 +66,38 @@ def test_html_instead_of_json_is_a_bad_payload() -> None:
         call(always(200, b"<!DOCTYPE html><title>Just a moment...</title>"))
 
 
-def test_an_oversized_body_is_refused() -> None:
-    with pytest.raises(BadPayload, match="larger than"):
-        call(always(200, b"[" + b"1," * 5000 + b"1]"), replace(FAST_LIMITS, max_bytes=2048))
+def test_a_body_over_the_cap_even_streamed_is_refused() -> None:
+    with pytest.raises(BadPayload, match="larger than 100000 bytes, even streamed"):
+        call(always(200, b"[" + b"1," * 60000 + b"1]"), replace(FAST_LIMITS, max_bytes=10_000))
+
+
+def test_a_body_over_the_cap_that_keeps_too_much_even_trimmed_is_refused() -> None:
+    with pytest.raises(BadPayload, match="keeps more than 2048 bytes"):
+        call(
+            always(200, b'{"a": "' + b"x" * 4000 + b'", "b": "' + b"y" * 4000 + b'"}'),
+            replace(FAST_LIMITS, max_bytes=2048),
+        )
+
+
+def test_a_body_over_the_cap_that_is_not_json_is_a_bad_payload() -> None:
+    with pytest.raises(BadPayload, match="not JSON"):
+        call(always(200, b"[" + b"1," * 6000 + b"}"), replace(FAST_LIMITS, max_bytes=10_000))
+
+
+def test_a_feed_over_the_cap_is_streamed_and_every_token_on_it_kept_with_its_lists_trimmed() -> None:
+    from token_discovery.sources.streamed_json import MAX_ARRAY_ITEMS, MAX_STRING_CHARS, TRIMMED
+
+    wall = [{"type": "twitter", "url": f"https://x.com/spam{n}"} for n in range(3000)]
+    feed = [{"tokenAddress": f"token-{n}", "links": wall if n % 2 else [], "description": "d" * 9000}
+            for n in range(6)]  # fmt: skip
+    before = TRIMMED.by_route.get("test.route", 0)
+    body = call(always(200, json.dumps(feed).encode()), replace(FAST_LIMITS, max_bytes=200_000)).body
+    assert len(json.dumps(feed)) > 200_000 and [item["tokenAddress"] for item in body] == [
+        f"token-{n}" for n in range(6)
+    ]
+    assert [len(item["links"]) for item in body] == [0, MAX_ARRAY_ITEMS] * 3
+    assert body[1]["links"][:2] == wall[:2] and {len(item["description"]) for item in body} == {MAX_STRING_CHARS}
+    assert TRIMMED.by_route["test.route"] - before == 3 * (3000 - MAX_ARRAY_ITEMS) + 6
 
 
 def test_a_connection_failure_is_unavailable() -> None:

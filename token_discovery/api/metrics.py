@@ -12,6 +12,7 @@ from token_discovery.bootstrap import Services
 from token_discovery.monitoring.monitor import OUTCOME_HOURS, Monitor
 from token_discovery.realtime.packets import REFUSALS
 from token_discovery.sources.budget import ROUTE_CLASS
+from token_discovery.sources.streamed_json import TRIMMED
 from token_discovery.store.base import StoreUnavailable
 
 bp = Blueprint("metrics", __name__)
@@ -122,6 +123,11 @@ class ServiceCollector:
         refused = CounterMetricFamily("td_socket_refused_packets", "Socket.IO packets refused (binary or malformed)")
         refused.add_metric([], REFUSALS.count)
         yield refused
+        trimmed = CounterMetricFamily("td_upstream_trimmed", "Array elements and string tails left out of upstream "
+                                      "answers over HTTP_MAX_RESPONSE_BYTES (streamed)", labels=["route"])  # fmt: skip
+        for route, count in sorted(TRIMMED.by_route.items()):
+            trimmed.add_metric([route], count)
+        yield trimmed
         uptime = GaugeMetricFamily("td_uptime_seconds", "Seconds since this process started serving")
         uptime.add_metric([], self._monitor.uptime_seconds())
         yield uptime

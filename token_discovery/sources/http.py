@@ -1,4 +1,5 @@
-"""The one way the sources talk HTTP: timeouts, a wall-clock deadline, a size cap, no hidden retries."""
+"""The one way the sources talk HTTP: timeouts, a wall-clock deadline, a size cap (past it, a trimmed stream),
+no hidden retries."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from token_discovery.sources.base import (
     RequestRejected,
     SourceUnavailable,
 )
+from token_discovery.sources.streamed_json import STREAM_FACTOR, CappedStream, decode_streamed
 
 log = logging.getLogger(__name__)
 
@@ -104,18 +106,27 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _read_capped(response: requests.Response, route: str, limits: HttpLimits, started: float) -> bytes:
-    """Read the body in chunks, stopping at the size cap or the wall-clock deadline."""
+def _read_capped(
+    response: requests.Response, route: str, limits: HttpLimits, started: float
+) -> tuple[bytes, CappedStream | None]:
+    """Read the body in chunks up to the size cap, within the wall-clock deadline; past the cap, what was read
+    and a stream of the rest (to be decoded trimmed)."""
     chunks: list[bytes] = []
     size = 0
-    while chunk := response.raw.read1(_CHUNK, decode_content=True):
+
+    def more() -> bytes:
+        return response.raw.read1(_CHUNK, decode_content=True)
+
+    while chunk := more():
         size += len(chunk)
-        if size > limits.max_bytes:
-            raise BadPayload(route, f"response larger than {limits.max_bytes} bytes")
         if time.monotonic() - started > limits.deadline:
             raise SourceUnavailable(route, f"response not complete within {limits.deadline}s")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if size > limits.max_bytes:
+            head = b"".join(chunks)
+            wire_cap = limits.max_bytes * STREAM_FACTOR
+            return head, CappedStream(head, more, route, wire_cap, started + limits.deadline)
+    return b"".join(chunks), None
 
 
 def _raise_for_status(route: str, status: int, headers: Mapping[str, str]) -> None:
@@ -169,7 +180,8 @@ def get_json(
         if 300 <= response.status_code < 400:
             raise RequestRejected(route, f"unexpected redirect (HTTP {response.status_code})")
         try:
-            raw = _read_capped(response, route, limits, started)
+            raw, rest = _read_capped(response, route, limits, started)
+            body = _decode(route, raw) if rest is None else decode_streamed(rest, route, limits.max_bytes)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise SourceUnavailable(route, f"body read failed: {exc.__class__.__name__}") from None
-    return JsonResponse(response.status_code, response.headers, _decode(route, raw))
+    return JsonResponse(response.status_code, response.headers, body)
