@@ -13,6 +13,7 @@ import socketio
 from token_discovery import events
 from token_discovery.monitoring.telemetry import Telemetry
 from token_discovery.realtime.delivery import WATCH_SECONDS, OrderedDelivery
+from token_discovery.realtime.direct import broadcast
 from token_discovery.realtime.rooms import hand_out
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class TimedManager(Watched, socketio.Manager):
         started = time.perf_counter()
 
         def emit_to(room: str, payload: Any) -> None:
-            socketio.Manager.emit(self, event, payload, namespace, room=room, skip_sid=skip_sid)
+            broadcast(self, event, payload, namespace, room, skip_sid)
 
         hand_out(emit_to, data, lambda: self.server.sleep(0))
         if self.telemetry is not None:
@@ -107,7 +108,7 @@ class OrderedRedisManager(Watched, socketio.RedisManager):
         payload = data[0] if isinstance(data, list) and len(data) == 1 else tuple(data or ())
 
         def emit_to(room: str, item: Any) -> None:
-            socketio.Manager.emit(self, event, item, namespace, room=room, skip_sid=message.get("skip_sid"))
+            broadcast(self, event, item, namespace, room, message.get("skip_sid"))
 
         hand_out(emit_to, payload, lambda: self.server.sleep(0))
         if self.telemetry is not None:

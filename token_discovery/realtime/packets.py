@@ -10,6 +10,7 @@ from typing import Any
 
 from socketio import packet
 
+from token_discovery.realtime.direct import attach, detach
 from token_discovery.records import EncodedRecord
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ MAX_MESSAGE_BYTES = 64 * 1024
 
 
 def cap_websocket_messages(eio_server: Any, limit: int = MAX_MESSAGE_BYTES) -> None:
-    """Make the websocket layer itself close a connection whose message grows past `limit` bytes, or is binary.
+    """Make the websocket layer itself close a connection whose message grows past `limit` bytes, or is binary;
+    under gevent, also let broadcasts write to it directly (realtime/direct.py).
 
     It buffers a whole message before engine.io sees it, so engine.io's own size check comes too late to keep
     memory bounded. engine.io builds its websocket wrapper with no options: the cap is set on each one made.
@@ -105,10 +107,15 @@ def cap_websocket_messages(eio_server: Any, limit: int = MAX_MESSAGE_BYTES) -> N
             if isinstance(message, bytes | bytearray):
                 REFUSALS.note("binary websocket message")
                 wrapper.close()
-                return None
+                message = None
+            if message is None and engine_socket is not None:  # the connection has ended
+                detach(engine_socket, wrapper)
             return message
 
         wrapper.wait = text_only
+        engine_socket = getattr(handler, "__self__", None)  # the engine.io socket whose websocket this is
+        if engine_socket is not None and eio_server.async_mode == "gevent":
+            attach(engine_socket, wrapper)
         return wrapper
 
     eio_server._async = {**eio_server._async, "websocket": capped}
