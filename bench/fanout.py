@@ -1,6 +1,6 @@
 """Fan-out: one scan of 20 new tokens delivered to N websocket clients, against a plain Node socket.io server.
 
-Run: .venv/bin/python bench/fanout.py [--clients 100,1000,5000] [--quick]
+Run: .venv/bin/python bench/fanout.py [--clients 100,1000,5000] [--rounds 3] [--quick]
 For each N, three servers are measured in turn, each freshly started: the production server (gunicorn -c
 gunicorn.conf.py app:app, gevent worker) and the demo server (python app.py --demo, gevent's WSGI server),
 both against the simulated upstream on a fresh database, and bench/node_reference/server.js (socket.io 4.8)
@@ -13,6 +13,7 @@ broadcasts it. /healthz is polled every 100 ms on a fresh connection throughout.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import os
 import platform
@@ -65,6 +66,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help=f"a short run: --clients {QUICK_CLIENTS}")
     parser.add_argument("--servers", default=",".join(SERVERS), help="a subset of production,demo,node")
     parser.add_argument("--processes", type=int, default=4, help="Node processes holding the clients")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds per size, the servers taking turns in each; targets on the median")  # fmt: skip
     parser.add_argument("--no-deflate", action="store_true",
                         help="clients do not offer permessage-deflate (browsers always do)")  # fmt: skip
     return parser.parse_args()
@@ -82,9 +85,11 @@ def measure(args: argparse.Namespace) -> tuple[list[RoundResult], int]:
         records = capture_records(simulator, workdir, SCAN_TOKENS)
         record_bytes = len(records.read_bytes()) // SCAN_TOKENS
         for clients in counts:
-            for server in servers:
-                print(f"measuring {server} with {clients:,} clients", file=sys.stderr, flush=True)
-                rows.append(run_round(starter(server, clients, simulator, workdir, records), clients, options))
+            for index in range(args.rounds):
+                for server in servers:
+                    print(f"measuring {server} with {clients:,} clients", file=sys.stderr, flush=True)
+                    row = run_round(starter(server, clients, simulator, workdir, records), clients, options)
+                    rows.append(dataclasses.replace(row, round_index=index))
     return rows, record_bytes
 
 
@@ -95,7 +100,8 @@ def main() -> None:
     deflate = "not offered" if args.no_deflate else "offered, as browsers do"
     print(f"# fanout on {platform.node()} ({platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}), {date.today()}; {SCAN_TOKENS} records of {record_bytes:,} bytes "
-          f"on average; {args.processes} client processes; permessage-deflate {deflate}")  # fmt: skip
+          f"on average; {args.processes} client processes; permessage-deflate {deflate}; {args.rounds} round(s) "
+          f"per size")  # fmt: skip
     print()
     print(table(rows))
     print()

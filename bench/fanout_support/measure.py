@@ -43,6 +43,7 @@ class RoundResult:
     health_connect_ms: float
     health_deliver_ms: float
     health_failures: int
+    round_index: int = 0  # which of the run's rounds at this swarm size (servers take turns within a round)
 
     @property
     def health_max_ms(self) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,3 +53,7 @@ def test_2000_websocket_clients_each_get_every_new_token_once_while_healthz_answ
     assert all(client.seqs == expected for client in report.clients)  # every token once, in seq order
     assert health.samples and health.failures == 0, "/healthz failed to answer 200"
     assert health.slowest() < HEALTH_BOUND, f"/healthz took {health.slowest() * 1000:.0f} ms"
+    metrics = requests.get(f"{production.url}/metrics", timeout=10).text
+    ways = {way: float(n) for way, n in re.findall(r'td_broadcast_deliveries_total\{way="(\w+)"\} (\S+)', metrics)}
+    assert ways["direct"] + ways["queued"] >= CLIENTS * TOKENS  # the room's broadcasts: new tokens and the rest
+    assert ways["direct"] > 0.8 * (ways["direct"] + ways["queued"])  # idle websockets got frames without a queue

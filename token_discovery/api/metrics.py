@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from token_discovery.bootstrap import Services
 from token_discovery.monitoring.monitor import OUTCOME_HOURS, Monitor
+from token_discovery.realtime.direct import WAYS
 from token_discovery.realtime.packets import REFUSALS
 from token_discovery.sources.budget import ROUTE_CLASS
 from token_discovery.sources.streamed_json import TRIMMED
@@ -123,6 +124,11 @@ class ServiceCollector:
         refused = CounterMetricFamily("td_socket_refused_packets", "Socket.IO packets refused (binary or malformed)")
         refused.add_metric([], REFUSALS.count)
         yield refused
+        ways = CounterMetricFamily("td_broadcast_deliveries", "Broadcast deliveries by way: written at once into an "
+                                   "idle websocket, or through the connection's queue", labels=["way"])  # fmt: skip
+        ways.add_metric(["direct"], WAYS.direct)
+        ways.add_metric(["queued"], WAYS.queued)
+        yield ways
         trimmed = CounterMetricFamily("td_upstream_trimmed", "Array elements and string tails left out of upstream "
                                       "answers over HTTP_MAX_RESPONSE_BYTES (streamed)", labels=["route"])  # fmt: skip
         for route, count in sorted(TRIMMED.by_route.items()):

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import socketio
@@ -27,6 +29,18 @@ log = logging.getLogger(__name__)
 
 DIRECT_ATTRIBUTE = "td_direct_writer"  # set on each engine.io socket once it has upgraded to a websocket
 WOULD_BLOCK = (errno.EAGAIN, errno.EWOULDBLOCK)
+BURST_SECONDS = 0.002  # the longest a broadcast writes before letting the event loop serve others
+
+
+class Ways:
+    """How many broadcast deliveries were written at once, and how many went through a connection's queue."""
+
+    def __init__(self) -> None:
+        self.direct = 0
+        self.queued = 0
+
+
+WAYS = Ways()
 
 
 def text_frame(text: str) -> bytes:
@@ -113,8 +127,12 @@ def detach(socket: Any, websocket: Any) -> None:
     websocket.__dict__.pop("send", None)
 
 
-def broadcast(manager: Any, event: str, data: Any, namespace: str, room: str, skip_sid: Any = None) -> None:
-    """What socketio.Manager.emit does for a room without callbacks, writing to idle websockets at once."""
+def broadcast(
+    manager: Any, event: str, data: Any, namespace: str, room: str, skip_sid: Any = None,
+    pause: Callable[[], object] = lambda: None,
+) -> None:  # fmt: skip
+    """What socketio.Manager.emit does for a room without callbacks, writing to idle websockets at once, and
+    calling `pause` (a yield to the event loop) every BURST_SECONDS so other requests are served meanwhile."""
     server = manager.server
     if namespace not in manager.rooms:
         return
@@ -125,13 +143,20 @@ def broadcast(manager: Any, event: str, data: Any, namespace: str, room: str, sk
         return
     queued, frame = eio_packet.Packet(eio_packet.MESSAGE, encoded), None
     skipped = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-    sockets = server.eio.sockets
-    for sid, eio_sid in manager.get_participants(namespace, room):
+    sockets, burst_ends = server.eio.sockets, time.perf_counter() + BURST_SECONDS
+    for sid, eio_sid in manager.get_participants(namespace, room):  # a copy: members may come and go meanwhile
         if sid in skipped:
+            continue
+        if time.perf_counter() > burst_ends:
+            pause()
+            burst_ends = time.perf_counter() + BURST_SECONDS
+        if eio_sid not in sockets:
             continue
         writer: DirectWriter | None = getattr(sockets.get(eio_sid), DIRECT_ATTRIBUTE, None)
         if writer is not None:
             frame = frame or text_frame(f"{eio_packet.MESSAGE}{encoded}")
             if writer.try_write(sockets[eio_sid], frame):
+                WAYS.direct += 1
                 continue
+        WAYS.queued += 1
         server._send_eio_packet(eio_sid, queued)

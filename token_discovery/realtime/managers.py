@@ -68,7 +68,7 @@ class TimedManager(Watched, socketio.Manager):
         started = time.perf_counter()
 
         def emit_to(room: str, payload: Any) -> None:
-            broadcast(self, event, payload, namespace, room, skip_sid)
+            broadcast(self, event, payload, namespace, room, skip_sid, pause=lambda: self.server.sleep(0))
 
         hand_out(emit_to, data, lambda: self.server.sleep(0))
         if self.telemetry is not None:
@@ -108,7 +108,7 @@ class OrderedRedisManager(Watched, socketio.RedisManager):
         payload = data[0] if isinstance(data, list) and len(data) == 1 else tuple(data or ())
 
         def emit_to(room: str, item: Any) -> None:
-            broadcast(self, event, item, namespace, room, message.get("skip_sid"))
+            broadcast(self, event, item, namespace, room, message.get("skip_sid"), pause=lambda: self.server.sleep(0))
 
         hand_out(emit_to, payload, lambda: self.server.sleep(0))
         if self.telemetry is not None:
