@@ -7,7 +7,7 @@ import requests
 
 from tests.service_support import ADMIN, ManualClock, make_app, sim_config, sim_services
 from token_discovery import events
-from token_discovery.api.app import create_app, services_of
+from token_discovery.api.app import create_app, monitor_of, services_of
 from token_discovery.simulator import SimulatorServer
 from token_discovery.sources.budget import Budget
 from token_discovery.sources.guard import CallGate
@@ -208,6 +208,7 @@ def test_an_open_breaker_shows_in_admin_health(simulator: SimulatorServer) -> No
         client = app.test_client()
         client.post("/api/discovery/trigger", json={"max_tokens": 3})
         services_of(app).service.trigger_scan(max_tokens=4).to_json()  # another failed feed: five failures in all
+        monitor_of(app).probe.refresh()  # the background probes' next round, without waiting for its period
         health = client.get("/api/admin/health", headers=ADMIN).get_json()["health"]
         assert health["upstream"]["breakers"]["geckoterminal"] == "open"
         assert health["status"] == "degraded"

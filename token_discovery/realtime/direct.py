@@ -150,12 +150,11 @@ def broadcast(
         if time.perf_counter() > burst_ends:
             pause()
             burst_ends = time.perf_counter() + BURST_SECONDS
-        if eio_sid not in sockets:
-            continue
-        writer: DirectWriter | None = getattr(sockets.get(eio_sid), DIRECT_ATTRIBUTE, None)
+        socket = sockets.get(eio_sid)
+        writer: DirectWriter | None = getattr(socket, DIRECT_ATTRIBUTE, None)
         if writer is not None:
             frame = frame or text_frame(f"{eio_packet.MESSAGE}{encoded}")
-            if writer.try_write(sockets[eio_sid], frame):
+            if writer.try_write(socket, frame):
                 WAYS.direct += 1
                 continue
         WAYS.queued += 1
