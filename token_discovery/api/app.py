@@ -29,6 +29,7 @@ from token_discovery.monitoring.capacity import raise_descriptor_limit
 from token_discovery.monitoring.monitor import Monitor
 from token_discovery.monitoring.telemetry import Telemetry
 from token_discovery.realtime.delivery import OrderedDelivery
+from token_discovery.realtime.gate import gate_handshakes
 from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW
 from token_discovery.realtime.managers import OrderedRedisManager, TimedManager
@@ -115,8 +116,9 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     if config.trusted_proxy_count:  # outermost, so Socket.IO and Flask both see the client's scheme, host and address
         n = config.trusted_proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    edges = socketio_edges(without_websocket_compression(app.wsgi_app))
     app.wsgi_app = read_bodies_within(  # type: ignore[method-assign]
-        socketio_edges(without_websocket_compression(app.wsgi_app)), MAX_BODY_BYTES, config.request_body_timeout
+        gate_handshakes(edges), MAX_BODY_BYTES, config.request_body_timeout
     )
     app.after_request(security_headers)
     if config.auto_start_discovery:

@@ -15,6 +15,7 @@ from token_discovery import events
 from token_discovery.coordination.service import TokenDiscoveryService, utc_now
 from token_discovery.monitoring.monitor import Monitor
 from token_discovery.realtime import rooms
+from token_discovery.realtime.gate import opened
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW, WINDOW_SECONDS, ConnectionCap, ReplayGuard
 from token_discovery.records import iso
 from token_discovery.store.base import StoreUnavailable
@@ -141,6 +142,7 @@ class DiscoveryNamespace(Namespace):
                 self._replays.end(sid)
         emit(events.JOINED_DISCOVERY, {"message": "joined discovery", "timestamp": iso(utc_now()),
                                        "replayed": replayed, "last_seq": last_seq})  # fmt: skip
+        opened(request.environ)  # this connection is open: the next one may come through the gate
 
     def on_leave_discovery(self, data: Any = None, *extra: Any) -> None:
         """Leave the room."""
