@@ -196,14 +196,14 @@ def test_the_built_in_server_also_answers_a_trickled_body_408_and_closes(simulat
         app.stop()
 
 
-def test_connections_that_never_join_hold_the_gate_a_second_at_most_and_health_never_waits(
+def test_connections_that_never_connect_hold_the_gate_a_second_at_most_and_health_never_waits(
     production: LiveApp,
 ) -> None:
     from token_discovery.realtime.gate import HANDSHAKE_SLOTS
 
     idle = []
     with HealthWatch(production.url) as watch:
-        for _ in range(3 * HANDSHAKE_SLOTS):  # three times the slots: opened, then silent, never joining
+        for _ in range(3 * HANDSHAKE_SLOTS):  # three times the slots: engine.io opened, then silent
             idle.append(websocket.create_connection(f"ws://127.0.0.1:{production.port}/socket.io/"
                                                     "?EIO=4&transport=websocket", timeout=10))  # fmt: skip
         started = time.monotonic()

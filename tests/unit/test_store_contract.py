@@ -233,3 +233,36 @@ def test_a_running_scan_is_replaced_when_it_ends_and_counted_once(opener: Opener
     assert store.scan_count() == 0 and store.scans(5)[0]["status"] == "running"
     store.record_scan({"scan_id": "s1", "status": "completed", "finished_at": (T0 + timedelta(seconds=9)).isoformat()})
     assert store.scan_count() == 1 and [s["status"] for s in store.scans(5)] == ["completed"]
+
+
+def watcher(watcher_id: str, owner: str, name: str = "dogs on base") -> dict:
+    return {"id": watcher_id, "owner": owner, "name": name, "rules": {"chains": ["base"], "pattern": "dog"},
+            "webhook_url": None, "telegram_chat_id": None}  # fmt: skip
+
+
+def test_watchers_are_kept_per_owner_in_the_order_made_and_survive_a_restart(opener: Opener) -> None:
+    store = opener(200)
+    for watcher_id, owner in (("w1", "alice"), ("w2", "bob"), ("w3", "alice")):
+        store.save_watcher(watcher(watcher_id, owner))
+    store.save_watcher(watcher("w1", "alice", name="renamed"))  # replaced in place, keeping its place
+    reopened = opener(200)
+    assert [w["id"] for w in reopened.watchers("alice")] == ["w1", "w3"]
+    assert (
+        reopened.watchers("alice")[0]["name"] == "renamed"
+        and reopened.watchers("alice")[0]["rules"]["pattern"] == "dog"
+    )
+    assert [w["id"] for w in reopened.watchers()] == ["w1", "w2", "w3"] and reopened.watchers("carol") == []
+
+
+def test_a_watcher_keeps_its_newest_hundred_signals_and_loses_them_with_it(opener: Opener) -> None:
+    store = opener(200)
+    store.save_watcher(watcher("w1", "alice"))
+    store.save_watcher(watcher("w2", "alice"))
+    store.add_signals([{"watcher_id": "w1", "seq": n, "matched": ["on base"]} for n in range(1, 131)])
+    store.add_signals([{"watcher_id": "w2", "seq": 7, "matched": []}])
+    kept = opener(200).signals("w1")
+    assert [s["seq"] for s in kept] == list(range(130, 30, -1))  # newest first, the hundred newest
+    assert [s["seq"] for s in store.signals("w1", limit=3)] == [130, 129, 128]
+    assert store.delete_watcher("w1") and not store.delete_watcher("w1")
+    assert store.signals("w1") == [] and [s["seq"] for s in store.signals("w2")] == [7]
+    assert [w["id"] for w in store.watchers()] == ["w2"]

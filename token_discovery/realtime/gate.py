@@ -5,7 +5,7 @@ A connection's opening costs the server about a millisecond spread over several 
 (the websocket handshake, engine.io's open, Socket.IO's connect, the join). When thousands arrive together,
 every one of them is ready to run at each turn, and a request like /healthz waits behind all of them at
 each of its own turns. Through the gate, a new connection waits (not ready to run, costing nothing) until
-one of the slots is free; it holds its slot until it has joined the room, or for HOLD_SECONDS at most.
+one of the slots is free; it holds its slot until its Socket.IO connect is done, or for HOLD_SECONDS at most.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def _once(release: Callable[[], Any]) -> Callable[[], None]:
 
 
 def opened(environ: dict[str, Any]) -> None:
-    """A connection has joined: free its slot at the gate now."""
+    """A connection is open (its Socket.IO connect is done): free its slot at the gate now."""
     free = environ.get(OPENED)
     if free is not None:
         free()

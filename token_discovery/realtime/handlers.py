@@ -102,6 +102,7 @@ class DiscoveryNamespace(Namespace):
             )
         self._count(+1)
         emit(events.CONNECTED, {"message": "connected to token discovery", "timestamp": iso(utc_now())})
+        opened(request.environ)  # this connection is open: the next one may come through the gate
 
     def on_disconnect(self, reason: Any = None, *extra: Any) -> None:
         """Forget a connection."""
@@ -142,7 +143,6 @@ class DiscoveryNamespace(Namespace):
                 self._replays.end(sid)
         emit(events.JOINED_DISCOVERY, {"message": "joined discovery", "timestamp": iso(utc_now()),
                                        "replayed": replayed, "last_seq": last_seq})  # fmt: skip
-        opened(request.environ)  # this connection is open: the next one may come through the gate
 
     def on_leave_discovery(self, data: Any = None, *extra: Any) -> None:
         """Leave the room."""

@@ -85,6 +85,26 @@ class TokenStore(Protocol):
         """Outcome documents of the tokens discovered since a moment."""
         ...
 
+    def save_watcher(self, document: Mapping[str, Any]) -> None:
+        """Insert or replace a watcher document (keyed by its `id`, owned by its `owner`)."""
+        ...
+
+    def watchers(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Every watcher, or those of one owner, oldest first."""
+        ...
+
+    def delete_watcher(self, watcher_id: str) -> bool:
+        """Remove a watcher and its signals; whether it existed."""
+        ...
+
+    def add_signals(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Keep signal documents (each names its `watcher_id`); each watcher keeps its newest SIGNALS_KEPT."""
+        ...
+
+    def signals(self, watcher_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A watcher's latest signals, newest first."""
+        ...
+
     def ping(self) -> None:
         """Raise StoreUnavailable when the database cannot answer."""
         ...
@@ -100,6 +120,7 @@ class TokenStore(Protocol):
 
 OUTCOME_RETENTION = timedelta(days=30)
 OUTCOME_ROWS = 50_000  # bounds the table whatever the discovery rate
+SIGNALS_KEPT = 100  # per watcher: what GET /api/watchers/<id>/signals shows
 
 
 def key_list(keys: Iterable[tuple[str, str]]) -> Sequence[tuple[str, str]]:

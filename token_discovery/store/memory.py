@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from token_discovery.models import StoredToken, TokenRecord
-from token_discovery.store.base import OUTCOME_RETENTION, OUTCOME_ROWS, key_list
+from token_discovery.store.base import OUTCOME_RETENTION, OUTCOME_ROWS, SIGNALS_KEPT, key_list
 
 SCAN_HISTORY = 500
 
@@ -25,6 +25,8 @@ class MemoryStore:
         self._scans: list[dict[str, Any]] = []
         self._scan_count = 0
         self._outcomes: dict[tuple[str, str], dict[str, Any]] = {}
+        self._watchers: dict[str, dict[str, Any]] = {}
+        self._signals: dict[str, list[dict[str, Any]]] = {}
 
     def upsert(
         self, chain: str, address: str, data: Mapping[str, Any], score: int, level: str, complete: bool, at: datetime
@@ -134,3 +136,32 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def save_watcher(self, document: Mapping[str, Any]) -> None:
+        """Insert or replace a watcher by its id (a replaced one keeps its place)."""
+        with self._lock:
+            self._watchers[document["id"]] = copy.deepcopy(dict(document))
+
+    def watchers(self, owner: str | None = None) -> list[dict[str, Any]]:
+        """Every watcher, or an owner's, oldest first."""
+        with self._lock:
+            return [copy.deepcopy(w) for w in self._watchers.values() if owner is None or w["owner"] == owner]
+
+    def delete_watcher(self, watcher_id: str) -> bool:
+        """Remove a watcher and its signals; whether it existed."""
+        with self._lock:
+            self._signals.pop(watcher_id, None)
+            return self._watchers.pop(watcher_id, None) is not None
+
+    def add_signals(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Keep some signals; each watcher keeps its newest SIGNALS_KEPT."""
+        with self._lock:
+            for document in documents:
+                kept = self._signals.setdefault(document["watcher_id"], [])
+                kept.append(copy.deepcopy(dict(document)))
+                del kept[:-SIGNALS_KEPT]
+
+    def signals(self, watcher_id: str, limit: int = SIGNALS_KEPT) -> list[dict[str, Any]]:
+        """A watcher's latest signals, newest first."""
+        with self._lock:
+            return [copy.deepcopy(s) for s in reversed(self._signals.get(watcher_id, [])[-limit:])]

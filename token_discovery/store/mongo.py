@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 from token_discovery.models import StoredToken, TokenRecord
 from token_discovery.store.base import StoreUnavailable, key_list
 from token_discovery.store.mongo_outcomes import MongoOutcomes
+from token_discovery.store.mongo_watchers import MongoWatchers
 
 TIMEOUT_MS = 800  # a down server is reported within a second
 SCAN_HISTORY = 500
@@ -61,6 +62,12 @@ class MongoStore:
         self.outcomes_for = self.outcome_table.outcomes_for
         self.due_outcomes = self.outcome_table.due_outcomes
         self.outcomes_since = self.outcome_table.outcomes_since
+        self.watcher_table = MongoWatchers(database["watchers"], database["signals"])
+        self.save_watcher = self.watcher_table.save_watcher
+        self.watchers = self.watcher_table.watchers
+        self.delete_watcher = self.watcher_table.delete_watcher
+        self.add_signals = self.watcher_table.add_signals
+        self.signals = self.watcher_table.signals
         self._indexed = False
 
     def _ensure_indexes(self) -> None:

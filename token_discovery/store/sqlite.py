@@ -12,6 +12,7 @@ from token_discovery.models import StoredToken, TokenRecord
 from token_discovery.store.base import key_list
 from token_discovery.store.sqlite_connection import SQLiteConnection
 from token_discovery.store.sqlite_outcomes import SQLiteOutcomes
+from token_discovery.store.sqlite_watchers import SQLiteWatchers
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -56,12 +57,18 @@ class SQLiteStore(SQLiteConnection):
         super().__init__(path, SCHEMA)
 
     def _opened(self) -> None:
-        """Bind the outcome table to the (re)opened connections."""
+        """Bind the outcome, watcher and signal tables to the (re)opened connections."""
         self.outcome_table = SQLiteOutcomes(self._db, self._lock, self._query)
         self.save_outcomes = self.outcome_table.save_outcomes
         self.outcomes_for = self.outcome_table.outcomes_for
         self.due_outcomes = self.outcome_table.due_outcomes
         self.outcomes_since = self.outcome_table.outcomes_since
+        self.watcher_table = SQLiteWatchers(self._db, self._lock, self._query)
+        self.save_watcher = self.watcher_table.save_watcher
+        self.watchers = self.watcher_table.watchers
+        self.delete_watcher = self.watcher_table.delete_watcher
+        self.add_signals = self.watcher_table.add_signals
+        self.signals = self.watcher_table.signals
 
     def _next_seq(self) -> int:
         """Take the next seq from the counter (call inside a transaction)."""
