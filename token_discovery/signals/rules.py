@@ -160,12 +160,16 @@ def _liquidity(rules: Rules, record: Mapping[str, Any], now: datetime) -> str | 
 def _age(rules: Rules, record: Mapping[str, Any], now: datetime) -> str | bool | None:
     if rules.max_age_minutes is None:
         return None
-    data = _data(record)
-    created = _moment((data.get("market") or {}).get("pair_created_at") or data.get("pool_created_at"))
-    if created is None:
+    minutes = age_minutes(_data(record), now)
+    if minutes is None:
         return False
-    minutes = (now - created).total_seconds() / 60
     return f"{minutes:.0f} minutes old" if 0 <= minutes <= rules.max_age_minutes else False
+
+
+def age_minutes(data: Mapping[str, Any], now: datetime) -> float | None:
+    """Minutes since the token's pool was created (its pair on DexScreener, else its pool), or None."""
+    created = _moment((data.get("market") or {}).get("pair_created_at") or data.get("pool_created_at"))
+    return None if created is None else (now - created).total_seconds() / 60
 
 
 def _buys(rules: Rules, record: Mapping[str, Any], now: datetime) -> str | bool | None:
@@ -183,7 +187,7 @@ def _named(rules: Rules, record: Mapping[str, Any], now: datetime) -> str | bool
     data = _data(record)
     for field_name in ("name", "symbol"):
         text = data.get(field_name)
-        if isinstance(text, str) and _pattern_matches(rules.pattern, text.lower()):
+        if isinstance(text, str) and pattern_matches(rules.pattern, text.lower()):
             return f"{field_name} {text!r} matches {rules.pattern!r}"
     return False
 
@@ -200,7 +204,7 @@ def _clean(rules: Rules, record: Mapping[str, Any], now: datetime) -> str | bool
 _CHECKS: tuple[Check, ...] = (_chain, _level, _score, _liquidity, _age, _buys, _named, _clean)
 
 
-def _pattern_matches(pattern: str, text: str) -> bool:
+def pattern_matches(pattern: str, text: str) -> bool:
     """A plain substring, or a glob (`*`, `?`) over the whole text when it has wildcards; case-insensitive."""
     if "*" in pattern or "?" in pattern:
         return fnmatch.fnmatchcase(text, pattern)
