@@ -17,6 +17,7 @@ from token_discovery.coordination.lease import LocalLease, redis_lease
 from token_discovery.coordination.service import ServiceSettings, TokenDiscoveryService, utc_now
 from token_discovery.scan.followups import OutcomeTracker
 from token_discovery.scan.pipeline import Scanner
+from token_discovery.signals.book import WatcherBook
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity, HttpLimits, new_session
 from token_discovery.sources.base import DiscoveryFeed
 from token_discovery.sources.budget import Budget
@@ -119,6 +120,7 @@ class Services:
     notifier: events.Notifier
     service: TokenDiscoveryService
     gate: CallGate
+    watchers: WatcherBook
     on_close: list[Callable[[], None]] = field(default_factory=list)  # background work started around them
 
     def close(self) -> None:
@@ -165,4 +167,5 @@ def build_services(config: Config, **overrides: Any) -> Services:
     service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease, gate=gate,
                                     executor=overrides.get("executor"))  # fmt: skip
     service.recover_interrupted()
-    return Services(config, store, sources, notifier, service, gate)
+    watchers = WatcherBook(store, config.webhook_allowed_hosts, config.watchers_per_key, clock)
+    return Services(config, store, sources, notifier, service, gate, watchers)

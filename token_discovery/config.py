@@ -101,6 +101,15 @@ def _origins(name: str, raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _hosts(name: str, raw: str) -> frozenset[str]:
+    """Parse a comma-separated list of host names or addresses (possibly none), lower-cased."""
+    hosts = frozenset(item.strip().lower() for item in raw.split(",") if item.strip())
+    for host in hosts:
+        if any(c in host for c in "/:@ ") and not host.startswith("["):
+            raise ConfigError(f"{name} must hold host names or addresses, not URLs, got {host!r}")
+    return hosts
+
+
 def _rate_limit(name: str, raw: str) -> str:
     """Parse a rate-limit string such as '20 per minute' or '5/second;100/hour'."""
     from limits import parse_many
@@ -201,6 +210,8 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "rate_limit_trigger": ("RATE_LIMIT_TRIGGER", "20 per minute", _rate_limit),
     "trigger_budget_share": ("TRIGGER_BUDGET_SHARE", "0.5", _number(0.05, 1.0)),
     "request_body_timeout": ("REQUEST_BODY_TIMEOUT", "10", _seconds(0.5, 300)),
+    "webhook_allowed_hosts": ("WEBHOOK_ALLOWED_HOSTS", "", _hosts),
+    "watchers_per_key": ("WATCHERS_PER_KEY", "20", _integer(1, 1000)),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
     "log_format": ("LOG_FORMAT", "text", _log_format),
 }
@@ -248,6 +259,8 @@ class Config:
     rate_limit_trigger: str
     trigger_budget_share: float
     request_body_timeout: float
+    webhook_allowed_hosts: frozenset[str]
+    watchers_per_key: int
     log_level: str
     log_format: str
     secret_key_generated: bool = False

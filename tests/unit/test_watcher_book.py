@@ -62,7 +62,7 @@ def test_an_update_changes_only_what_it_names_and_is_checked_like_a_new_one() ->
         ({"rules": {}}, "name is required"),
         ({"name": "x"}, "rules is required"),
         ({**BODY, "name": ""}, "name must be"),
-        ({**BODY, "name": "a\u0000b"}, "name must be"),
+        ({**BODY, "name": "x" * 65}, "name must be"),
         ({**BODY, "colour": "red"}, "unknown field"),
         ({**BODY, "rules": {"chains": ["tron"]}}, "chains: unknown tron"),
         ({**BODY, "webhook_url": "https://10.1.2.3/x"}, "webhook_url"),
@@ -94,3 +94,9 @@ def test_deleting_a_watcher_takes_its_signals_with_it() -> None:
     assert watchers.signals(key, made.id) == [{"watcher_id": made.id, "seq": 3}]
     watchers.delete(key, made.id)
     assert watchers.of(key) == [] and store.signals(made.id) == []
+
+
+def test_a_name_is_cleaned_as_token_names_are() -> None:
+    watchers, _ = book()
+    assert watchers.create({**BODY, "name": "a\u0000b\u202e"}, None)[0].name == "a b"
+    assert watchers.create({**BODY, "name": "\u200b"}, None)[0].name == "Watcher"

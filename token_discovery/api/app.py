@@ -13,7 +13,7 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from token_discovery.api import admin, console, discovery, health, metrics, openapi, pages
+from token_discovery.api import admin, console, discovery, health, metrics, openapi, pages, watchers
 from token_discovery.api.auth import BEARER_FAILURES_PER_MINUTE
 from token_discovery.api.bodies import read_bodies_within
 from token_discovery.api.headers import AdaptiveSessionInterface, cors_headers, security_headers
@@ -108,6 +108,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     app.register_blueprint(console.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(watchers.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     install_limiter(app, config)

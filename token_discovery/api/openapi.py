@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from token_discovery.api.inputs import Inputs
+from token_discovery.api.openapi_watchers import watcher_paths
 from token_discovery.sources.chains import CHAINS
 
 bp = Blueprint("openapi", __name__)
@@ -107,6 +108,7 @@ def _paths() -> dict[str, Any]:
         "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
             "200": {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/api/openapi.json": _get("This document", {"type": "object"}),
+        **watcher_paths(),
     }  # fmt: skip
 
 
@@ -159,7 +161,8 @@ def document(app: Flask) -> dict[str, Any]:
         "paths": _with_common_answers(_with_inputs(_paths(), app)),
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
-            "session": {"type": "apiKey", "in": "cookie", "name": "session"}}},
+            "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            "watcherKey": {"type": "apiKey", "in": "header", "name": "X-Watcher-Key"}}},
     }  # fmt: skip
 
 

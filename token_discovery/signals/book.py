@@ -17,6 +17,7 @@ from typing import Any
 
 from token_discovery.signals.rules import RuleError, Rules
 from token_discovery.signals.targets import telegram_chat, webhook_url
+from token_discovery.sources.parsing import clean_text
 from token_discovery.store.base import TokenStore
 
 NAME_MAX_CHARS = 64
@@ -146,7 +147,8 @@ def _fields(body: Any, required: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _name(value: Any) -> str:
-    """A watcher's name: printable text of 1 to NAME_MAX_CHARS characters."""
-    if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX_CHARS or not value.isprintable():
-        raise RuleError(f"name must be printable text of 1 to {NAME_MAX_CHARS} characters")
-    return value.strip()
+    """A watcher's name: text of 1 to NAME_MAX_CHARS characters, cleaned as token names are (what nothing
+    printable is left of is called "Watcher")."""
+    if not isinstance(value, str) or not 1 <= len(value) <= NAME_MAX_CHARS:
+        raise RuleError(f"name must be text of 1 to {NAME_MAX_CHARS} characters")
+    return clean_text(value, NAME_MAX_CHARS) or "Watcher"

@@ -13,6 +13,14 @@ from token_discovery.signals.rules import RuleError
 
 URL_MAX_CHARS = 512
 CHAT_USERNAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{4,31}")  # Telegram's public channel and group names
+URL_SHAPE = r"^https?://[^\s/?#@]+(/[^\s]*)?$"  # what the OpenAPI document promises is read as a URL
+CHAT_ID_RANGE = 10**15
+
+
+class TargetRefused(RuleError):
+    """A well-formed webhook URL this service will not call (a private address, plain http, a bad port)."""
+
+
 Resolve = Callable[[str], Iterable[str]]
 
 
@@ -24,25 +32,24 @@ def webhook_url(value: object, allowed_hosts: frozenset[str]) -> str | None:
     """
     if value is None:
         return None
-    if not isinstance(value, str) or not value or len(value) > URL_MAX_CHARS or any(c.isspace() for c in value):
-        raise RuleError(f"webhook_url must be a URL without spaces, of at most {URL_MAX_CHARS} characters")
+    if not isinstance(value, str) or len(value) > URL_MAX_CHARS or not re.match(URL_SHAPE, value):
+        raise RuleError(f"webhook_url must be an http(s) URL without spaces or credentials, of at most "
+                        f"{URL_MAX_CHARS} characters")  # fmt: skip
     try:
         parts = urlsplit(value)
         host, _ = parts.hostname, parts.port  # a bad port raises here
     except ValueError:
-        raise RuleError("webhook_url is not a valid URL") from None
-    if not host or parts.username or parts.password:
-        raise RuleError("webhook_url must name a host, without credentials")
+        raise TargetRefused("webhook_url has a host or port that cannot be used") from None
+    if not host:
+        raise TargetRefused("webhook_url must name a host")
     if host.lower() in allowed_hosts:
-        if parts.scheme not in ("http", "https"):
-            raise RuleError("webhook_url must be an http or https URL")
         return value
     if parts.scheme != "https":
-        raise RuleError("webhook_url must be an https URL (or its host must be in WEBHOOK_ALLOWED_HOSTS)")
+        raise TargetRefused("webhook_url must be an https URL (or its host must be in WEBHOOK_ALLOWED_HOSTS)")
     if host.lower() == "localhost" or host.lower().endswith((".localhost", ".local", ".internal")):
-        raise RuleError("webhook_url must reach a public address")
+        raise TargetRefused("webhook_url must reach a public address")
     if _is_address(host) and not public_address(host):
-        raise RuleError("webhook_url must reach a public address")
+        raise TargetRefused("webhook_url must reach a public address")
     return value
 
 
@@ -74,7 +81,7 @@ def telegram_chat(value: object) -> int | str | None:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise RuleError("telegram_chat_id must be an integer chat id or an @name")
     if isinstance(value, int):
-        if not -(10**15) < value < 10**15 or value == 0:
+        if not -CHAT_ID_RANGE < value < CHAT_ID_RANGE or value == 0:
             raise RuleError("telegram_chat_id is out of range")
         return value
     if not CHAT_USERNAME.fullmatch(value):
