@@ -121,6 +121,7 @@ class Services:
     service: TokenDiscoveryService
     gate: CallGate
     watchers: WatcherBook
+    signals: Any = None  # the SignalDispatcher, when a web app sends signals
     on_close: list[Callable[[], None]] = field(default_factory=list)  # background work started around them
 
     def close(self) -> None:

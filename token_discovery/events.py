@@ -18,16 +18,23 @@ SCAN_ERROR = "scan_error"  # {scan_id, timestamp, error}
 DISCOVERY_STATUS = "discovery_status"  # the status object of GET /api/discovery/status
 ERROR = "error"  # {error}: a client payload was refused
 ADMIN_STATS = "admin_stats"  # to admin sockets only: the monitor's snapshot (vitals, status, budget, health)
+SIGNAL = "signal"  # to its owner's sockets only: {watcher_id, watcher_name, token, matched, at}
 
 # Client to server.
 JOIN_DISCOVERY = "join_discovery"  # optional {"last_seq": n}
 LEAVE_DISCOVERY = "leave_discovery"
 REQUEST_STATUS = "request_status"
 JOIN_ADMIN = "join_admin"  # needs the admin session cookie on the handshake (log in at /admin first)
+JOIN_SIGNALS = "join_signals"  # {"owner_key"}: this socket gets the signals of that key's watchers
 
 SERVER_EVENTS = (CONNECTED, JOINED_DISCOVERY, NEW_TOKEN, TOKEN_UPDATED, SCAN_STARTED, SCAN_PROGRESS,
-                 SCAN_COMPLETED, SCAN_ERROR, DISCOVERY_STATUS, ERROR, ADMIN_STATS)  # fmt: skip
-CLIENT_EVENTS = (JOIN_DISCOVERY, LEAVE_DISCOVERY, REQUEST_STATUS, JOIN_ADMIN)
+                 SCAN_COMPLETED, SCAN_ERROR, DISCOVERY_STATUS, ERROR, ADMIN_STATS, SIGNAL)  # fmt: skip
+CLIENT_EVENTS = (JOIN_DISCOVERY, LEAVE_DISCOVERY, REQUEST_STATUS, JOIN_ADMIN, JOIN_SIGNALS)
+
+
+def signal_room(owner: str) -> str:
+    """The room of an owner's sockets (`owner` is the hash of the key, never the key)."""
+    return f"signals:{owner}"
 
 
 class Notifier(Protocol):

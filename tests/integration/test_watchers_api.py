@@ -123,3 +123,35 @@ def test_watchers_survive_a_restart(simulator: SimulatorServer, tmp_path: Path) 
         assert [w["id"] for w in listed] == [watcher["id"]] and listed[0]["rules"] == BODY["rules"]
     finally:
         services_of(second).close()
+
+
+def test_a_watchers_owner_gets_exactly_its_matches_on_the_socket_and_in_its_signals(app: Flask) -> None:
+    from token_discovery.api.app import socketio_of
+
+    client = app.test_client()
+    everything, key = made(client, {"name": "all risky", "rules": {"levels": ["risky"]}})
+    _, other_key = made(client, {"name": "nothing", "rules": {"pattern": "no token is called this"}})
+    mine, theirs = socketio_of(app).test_client(app), socketio_of(app).test_client(app)
+    assert mine.emit("join_signals", {"owner_key": key}, callback=True) == {"success": True, "watchers": 1}
+    theirs.emit("join_signals", {"owner_key": other_key}, callback=True)
+    mine.get_received(), theirs.get_received()
+    assert client.post("/api/discovery/trigger", json={"max_tokens": 20}).status_code == 200
+    assert services_of(app).signals.wait_idle(10)
+    stored = client.get("/api/discovery/recent?limit=200").get_json()["tokens"]
+    risky = {token["seq"] for token in stored if token["risk_level"] == "risky"}
+    received = [event["args"][0] for event in mine.get_received() if event["name"] == "signal"]
+    assert risky and {signal["token"]["seq"] for signal in received} == risky and len(received) == len(risky)
+    assert all(s["watcher_id"] == everything["id"] and s["matched"] == ["verdict risky"] for s in received)
+    assert [event for event in theirs.get_received() if event["name"] == "signal"] == []
+    kept = client.get(f"/api/watchers/{everything['id']}/signals", headers={"X-Watcher-Key": key}).get_json()
+    assert kept["count"] == len(risky) and kept["signals"][0]["token"]["seq"] == max(risky)
+
+
+def test_join_signals_without_a_key_is_told_what_it_takes(app: Flask) -> None:
+    from token_discovery.api.app import socketio_of
+
+    socket = socketio_of(app).test_client(app)
+    socket.get_received()
+    assert not socket.emit("join_signals", {"owner_key": 5}, callback=True)
+    (error,) = socket.get_received()
+    assert error["name"] == "error" and "owner_key" in error["args"][0]["error"]

@@ -13,6 +13,7 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from token_discovery import events
 from token_discovery.api import admin, console, discovery, health, metrics, openapi, pages, watchers
 from token_discovery.api.auth import BEARER_FAILURES_PER_MINUTE
 from token_discovery.api.bodies import read_bodies_within
@@ -34,6 +35,7 @@ from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW
 from token_discovery.realtime.managers import OrderedRedisManager, TimedManager
 from token_discovery.realtime.packets import MAX_MESSAGE_BYTES, RecordPacket, cap_websocket_messages
+from token_discovery.signals.dispatch import SignalDispatcher
 from token_discovery.store.base import StoreUnavailable
 from token_discovery.store.snapshot import RecentSnapshot
 from token_discovery.windows import MovingWindows
@@ -102,6 +104,8 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     _time_requests(app, telemetry)
     namespace = DiscoveryNamespace(socketio, services.service, monitor, delivery.replay, config.socket_max_per_address)
     namespace.is_admin = lambda: session_is_admin(session, config.admin_token, sessions)
+    namespace.watchers = services.watchers
+    start_signals(socketio, notifier, services)
     socketio.on_namespace(namespace)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
@@ -125,6 +129,21 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     if config.auto_start_discovery:
         services.service.start_auto_discovery()
     return app
+
+
+def start_signals(socketio: SocketIO, notifier: SocketNotifier, services: Services) -> SignalDispatcher:
+    """Match every token this process announces against the watchers, on a worker of its own, and send each
+    signal to its owner's sockets (through the Redis queue to every process's, when there is one)."""
+
+    def send(owner: str, signal: dict[str, Any]) -> None:
+        socketio.emit(events.SIGNAL, signal, to=events.signal_room(owner))
+
+    dispatcher = SignalDispatcher(services.watchers, services.store, send, services.watchers.clock)
+    notifier.on_announce = dispatcher.offer
+    socketio.start_background_task(dispatcher.run)
+    services.on_close.append(dispatcher.stop)
+    services.signals = dispatcher
+    return dispatcher
 
 
 def socketio_of(app: Flask) -> SocketIO:

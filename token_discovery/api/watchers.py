@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 
 from token_discovery.api.inputs import json_body
 from token_discovery.api.responses import fail, ok, services
-from token_discovery.signals.book import FIELDS, NotFound, TooMany, WatcherBook
+from token_discovery.signals.book import FIELDS, KEY_FORMAT, NotFound, TooMany, WatcherBook
 from token_discovery.signals.rules import RuleError
 from token_discovery.signals.targets import TargetRefused
 
@@ -17,7 +17,6 @@ bp = Blueprint("watchers", __name__, url_prefix="/api/watchers")
 
 Answer = tuple[Response, int]
 KEY_HEADER = "X-Watcher-Key"
-KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{32,64}")
 ID_FORMAT = re.compile(r"[0-9a-f]{16}")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import request
-from flask_socketio import Namespace, SocketIO, disconnect, emit
+from flask_socketio import Namespace, SocketIO, disconnect, emit, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
 from token_discovery import events
@@ -18,6 +18,7 @@ from token_discovery.realtime import rooms
 from token_discovery.realtime.gate import opened
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW, WINDOW_SECONDS, ConnectionCap, ReplayGuard
 from token_discovery.records import iso
+from token_discovery.signals.book import KEY_FORMAT, WatcherBook, owner_of
 from token_discovery.store.base import StoreUnavailable
 from token_discovery.windows import MovingWindows
 
@@ -32,6 +33,7 @@ class SocketNotifier:
     def __init__(self, socketio: SocketIO) -> None:
         self._socketio = socketio
         self.on_record: Callable[[dict[str, Any]], None] = lambda record: None  # the read model hears first
+        self.on_announce: Callable[[str, dict[str, Any]], None] = lambda event, payload: None  # the signals
 
     def broadcast(self, event: str, payload: dict[str, Any]) -> None:
         """Emit to the room; a transport failure is logged, never raised into the scan."""
@@ -41,6 +43,8 @@ class SocketNotifier:
             self._socketio.emit(event, payload, to=events.ROOM)
         except Exception:
             log.exception("could not broadcast %s", event)
+        if event in (events.NEW_TOKEN, events.TOKEN_UPDATED):
+            self.on_announce(event, payload)
 
 
 def parse_last_seq(data: Any) -> int | None:
@@ -59,6 +63,8 @@ def parse_last_seq(data: Any) -> int | None:
 
 class DiscoveryNamespace(Namespace):
     """The default namespace: connections (and their count), the discovery room, status, the admin feed, limits."""
+
+    watchers: WatcherBook | None = None  # set by the app: join_signals tells a socket how many watchers its key has
 
     def __init__(
         self,
@@ -143,6 +149,17 @@ class DiscoveryNamespace(Namespace):
                 self._replays.end(sid)
         emit(events.JOINED_DISCOVERY, {"message": "joined discovery", "timestamp": iso(utc_now()),
                                        "replayed": replayed, "last_seq": last_seq})  # fmt: skip
+
+    def on_join_signals(self, data: Any = None, *extra: Any) -> dict[str, Any] | None:
+        """Put this socket in the room of an owner key's signals (acknowledged with the key's watcher count)."""
+        if self._over_limit():
+            return None
+        key = data.get("owner_key") if isinstance(data, dict) else None
+        if not isinstance(key, str) or not KEY_FORMAT.fullmatch(key):
+            emit(events.ERROR, {"error": 'join_signals takes {"owner_key": "<the key POST /api/watchers returned>"}'})
+            return None
+        join_room(events.signal_room(owner_of(key)))
+        return {"success": True, "watchers": len(self.watchers.of(key)) if self.watchers is not None else 0}
 
     def on_leave_discovery(self, data: Any = None, *extra: Any) -> None:
         """Leave the room."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from token_discovery.sources.parsing import clean_text
 from token_discovery.store.base import TokenStore
 
 NAME_MAX_CHARS = 64
+KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{32,64}")  # what an owner key looks like (token_urlsafe(24) makes 32)
 FIELDS = ("name", "rules", "webhook_url", "telegram_chat_id")
 
 
@@ -76,8 +78,9 @@ class WatcherBook:
     def __init__(
         self, store: TokenStore, allowed_hosts: frozenset[str], per_key: int, clock: Callable[[], datetime]
     ) -> None:
-        self._store, self._allowed_hosts, self._per_key, self._clock = store, allowed_hosts, per_key, clock
+        self._store, self._allowed_hosts, self._per_key, self.clock = store, allowed_hosts, per_key, clock
         self._lock = threading.Lock()  # makes "count, then add" one step for a key
+        self.version = 0  # grows with every change made here, so the matching index knows to reload
 
     def create(self, body: Any, key: str | None) -> tuple[Watcher, str | None]:
         """A new watcher from a request body, under `key` or a new one; the new key (else None) with it."""
@@ -88,8 +91,9 @@ class WatcherBook:
             if len(self._store.watchers(owner)) >= self._per_key:
                 raise TooMany(f"this key already owns {self._per_key} watchers (WATCHERS_PER_KEY)")
             watcher = Watcher(id=secrets.token_hex(8), owner=owner, secret=secrets.token_hex(32),
-                              created_at=self._clock().isoformat(), **self._checked(fields))  # fmt: skip
+                              created_at=self.clock().isoformat(), **self._checked(fields))  # fmt: skip
             self._store.save_watcher(watcher.to_document())
+            self.version += 1
         return watcher, new_key
 
     def of(self, key: str) -> list[Watcher]:
@@ -112,11 +116,13 @@ class WatcherBook:
         watcher = Watcher(id=current.id, owner=current.owner, secret=current.secret, created_at=current.created_at,
                           **self._checked(merged))  # fmt: skip
         self._store.save_watcher(watcher.to_document())
+        self.version += 1
         return watcher
 
     def delete(self, key: str, watcher_id: str) -> None:
         """Delete one of a key's watchers and its signals."""
         self._store.delete_watcher(self.get(key, watcher_id).id)
+        self.version += 1
 
     def signals(self, key: str, watcher_id: str) -> list[dict[str, Any]]:
         """One of a key's watchers' latest signals, newest first."""

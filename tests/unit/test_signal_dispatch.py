@@ -1,0 +1,78 @@
+"""Announced tokens become signals on their own worker: new tokens, changes of verdict, never a wait."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from token_discovery import events
+from token_discovery.signals import dispatch
+from token_discovery.signals.book import WatcherBook
+from token_discovery.signals.dispatch import SignalDispatcher
+from token_discovery.store.memory import MemoryStore
+
+NOW = datetime(2026, 11, 29, 21, 0, tzinfo=UTC)
+
+
+def setup(rules: dict[str, Any]) -> tuple[SignalDispatcher, list[tuple[str, dict]], str, MemoryStore]:
+    store = MemoryStore()
+    book = WatcherBook(store, frozenset(), 5, lambda: NOW)
+    watcher, key = book.create({"name": "w", "rules": rules}, None)
+    sent: list[tuple[str, dict]] = []
+    return SignalDispatcher(book, store, lambda owner, signal: sent.append((owner, signal)), lambda: NOW), sent, \
+        watcher.id, store  # fmt: skip
+
+
+def token(level: str, seq: int = 1, **extra: Any) -> dict[str, Any]:
+    return {"seq": seq, "token_chain": "base", "risk_level": level, "risk_score": 50, "token_data": {}, **extra}
+
+
+def test_a_new_token_that_matches_is_kept_and_sent_to_its_owner() -> None:
+    dispatcher, sent, watcher_id, store = setup({"levels": ["risky"]})
+    assert dispatcher.dispatch(events.NEW_TOKEN, token("risky")) == 1
+    assert dispatcher.dispatch(events.NEW_TOKEN, token("safe", 2)) == 0
+    ((owner, signal),) = sent
+    assert signal["watcher_id"] == watcher_id and signal["matched"] == ["verdict risky"] and len(owner) == 64
+    assert [s["token"]["seq"] for s in store.signals(watcher_id)] == [1]
+
+
+def test_an_update_is_a_signal_only_for_risk_changed_watchers_and_only_when_the_verdict_moved() -> None:
+    dispatcher, sent, _, _ = setup({"risk_changed": True})
+    moved = token("risky", changes=[{"field": "risk_level", "old": "safe", "new": "risky"}])
+    other = token("risky", changes=[{"field": "liquidity_usd", "old": 1, "new": 0}])
+    assert dispatcher.dispatch(events.TOKEN_UPDATED, other) == 0
+    assert dispatcher.dispatch(events.NEW_TOKEN, token("risky")) == 0  # a new token is not a change
+    assert dispatcher.dispatch(events.TOKEN_UPDATED, moved) == 1
+    assert sent[0][1]["matched"] == ["its risk level changed"] and "changes" not in sent[0][1]["token"]
+
+
+def test_offering_never_waits_and_a_full_queue_drops_and_counts(monkeypatch: Any) -> None:
+    monkeypatch.setattr(dispatch, "QUEUE_SIZE", 2)
+    dispatcher, sent, _, _ = setup({})
+    for seq in range(5):  # no worker runs: the queue fills
+        dispatcher.offer(events.NEW_TOKEN, token("safe", seq))
+    dispatcher.offer(events.SCAN_STARTED, {"scan_id": "x"})  # not a token: ignored
+    assert dispatcher.dropped == 3
+    worker = threading.Thread(target=dispatcher.run, daemon=True)
+    worker.start()
+    try:
+        assert dispatcher.wait_idle(5) and len(sent) == 2
+    finally:
+        dispatcher.stop()
+        worker.join(5)
+
+
+def test_the_worker_outlives_a_token_it_cannot_dispatch() -> None:
+    dispatcher, sent, _, _ = setup({})
+    worker = threading.Thread(target=dispatcher.run, daemon=True)
+    worker.start()
+    try:
+        dispatcher.offer(events.TOKEN_UPDATED, {"changes": 5})  # raises inside: logged, the worker goes on
+        dispatcher.offer(events.NEW_TOKEN, token("safe"))
+        assert dispatcher.wait_idle(5)
+        assert [signal["token"]["seq"] for _, signal in sent] == [1]
+    finally:
+        dispatcher.stop()
+        worker.join(5)
+    assert not worker.is_alive()

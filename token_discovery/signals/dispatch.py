@@ -1,0 +1,117 @@
+"""Every new or updated token matched against every watcher, apart from the scan: the scan only hands the token
+over (a bounded queue, never a wait); a worker matches it, keeps the signals and sends each to its owner.
+
+Only the process that stored a token hands it over, so in a cluster each signal is made once.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from token_discovery import events
+from token_discovery.signals.book import Watcher, WatcherBook
+from token_discovery.signals.matching import WatcherIndex
+from token_discovery.store.base import StoreUnavailable, TokenStore
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 10_000  # tokens waiting to be matched; past it one is dropped and counted
+RELOAD_SECONDS = 5.0  # watchers changed by another process are seen within this
+Send = Callable[[str, dict[str, Any]], None]  # (owner, signal): to the owner's sockets
+
+
+class SignalDispatcher:
+    """Matches announced tokens against the watchers and sends the signals, on its own worker."""
+
+    def __init__(self, book: WatcherBook, store: TokenStore, send: Send, clock: Callable[[], datetime]) -> None:
+        self._book, self._store, self._send, self._clock = book, store, send, clock
+        self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(QUEUE_SIZE)
+        self._idle = threading.Condition()
+        self._pending = 0
+        self._index: WatcherIndex | None = None
+        self._loaded: tuple[int, float] = (-1, 0.0)
+        self.dropped = self.signals_made = 0
+        self.match_seconds: list[float] = []  # the latest matching times, for the admin console and /metrics
+
+    def offer(self, event: str, payload: Mapping[str, Any]) -> None:
+        """Hand over an announced token (new_token or token_updated); never waits."""
+        if event not in (events.NEW_TOKEN, events.TOKEN_UPDATED):
+            return
+        with self._idle:
+            self._pending += 1
+        try:
+            self._queue.put_nowait((event, dict(payload)))
+        except queue.Full:
+            self._done()
+            self.dropped += 1
+            log.warning("signal queue full (%d tokens): a token was not matched against the watchers", QUEUE_SIZE)
+
+    def run(self) -> None:
+        """The worker: match and send until stopped."""
+        while (item := self._queue.get()) is not None:
+            try:
+                self.dispatch(*item)
+            except Exception:  # one bad token or a store hiccup never stops the worker
+                log.exception("could not dispatch signals for a token")
+            finally:
+                self._done()
+
+    def stop(self) -> None:
+        """Let the worker finish what it holds, then end."""
+        self._queue.put(None)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every token handed over has been dispatched; False on timeout."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def dispatch(self, event: str, record: dict[str, Any]) -> int:
+        """Match one token, keep its signals and send them; how many were made."""
+        started = time.perf_counter()
+        changed = event == events.TOKEN_UPDATED and any(
+            isinstance(change, Mapping) and change.get("field") == "risk_level" for change in record.get("changes", ())
+        )
+        if event == events.TOKEN_UPDATED and not changed:
+            return 0  # only a change of verdict is a signal for an update
+        token = {key: value for key, value in record.items() if key != "changes"}
+        matches = self._current_index().match(token, self._clock(), level_changed=changed)
+        self.match_seconds = [*self.match_seconds[-999:], time.perf_counter() - started]
+        if not matches:
+            return 0
+        signals = [_signal(watcher, why, token, self._clock()) for watcher, why in matches]
+        self._store.add_signals(signals)
+        for signal, (watcher, _) in zip(signals, matches, strict=True):
+            self._send(watcher.owner, signal)
+        self.signals_made += len(signals)
+        return len(signals)
+
+    def _current_index(self) -> WatcherIndex:
+        """The index of every watcher, rebuilt when this process changed one or RELOAD_SECONDS have passed."""
+        version, loaded_at = self._loaded
+        if self._index is None or version != self._book.version or time.monotonic() - loaded_at > RELOAD_SECONDS:
+            try:
+                self._index = WatcherIndex(self._book.every())
+                self._loaded = (self._book.version, time.monotonic())
+            except StoreUnavailable:
+                if self._index is None:
+                    raise
+        assert self._index is not None
+        return self._index
+
+    def _done(self) -> None:
+        """One handed-over token is finished with."""
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+
+def _signal(watcher: Watcher, matched: list[str], token: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The `signal` event of the contract, with when it was made."""
+    return {"watcher_id": watcher.id, "watcher_name": watcher.name, "token": token, "matched": matched,
+            "at": at.isoformat()}  # fmt: skip
