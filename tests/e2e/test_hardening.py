@@ -212,8 +212,10 @@ def test_connections_that_never_connect_hold_the_gate_a_second_at_most_and_healt
         started = time.monotonic()
         client = socketio_websocket(production)  # a well-behaved client behind the storm
         client.send('42["join_discovery"]')
-        while "joined_discovery" not in client.recv():
-            pass
+        answers = [client.recv()]
+        while "joined_discovery" not in answers[-1] and len(answers) < 10:  # what else came first is skipped
+            answers.append(client.recv())
+        assert "joined_discovery" in answers[-1], answers
         waited = time.monotonic() - started
     for connection in [*idle, client]:
         connection.close()

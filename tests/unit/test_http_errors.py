@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import requests
@@ -138,3 +139,18 @@ def test_geckoterminal_error_code_429_in_an_http_200_is_rate_limited() -> None:
     session, _ = fake_session(always(200, body))
     with pytest.raises(RateLimited):
         GeckoTerminalSource(session, "https://x.test", FAST_LIMITS).new_pools()
+
+
+REAL = sorted((Path(__file__).parent.parent / "fixtures" / "real").rglob("*.json"))
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_every_recorded_upstream_answer_reads_the_same_streamed_as_whole(path: Path) -> None:
+    import time
+
+    from token_discovery.sources.streamed_json import CappedStream, decode_streamed
+
+    raw = path.read_bytes()
+    pieces = iter([raw[start : start + 7] for start in range(0, len(raw), 7)])  # boundaries everywhere
+    stream = CappedStream(b"", lambda: next(pieces, b""), "real", 10**9, time.monotonic() + 60)
+    assert decode_streamed(stream, "real", max_cost=10**9) == json.loads(raw)

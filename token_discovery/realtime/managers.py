@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 import time
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 Hear = Callable[[dict[str, Any]], None]
 
 
-class Watched:
+class Watched(abc.ABC):
     """A manager whose delivery is topped up, every few seconds, with stored tokens that never reached the room."""
 
     delivery: OrderedDelivery | None = None
@@ -37,9 +38,9 @@ class Watched:
             except Exception:  # the next round may work: the watcher never dies of one failure
                 log.exception("could not send the tokens that never reached the room")
 
+    @abc.abstractmethod
     def _emit_overdue(self, record: dict[str, Any]) -> None:
-        """Hand one overdue token to this process's room."""
-        raise NotImplementedError
+        """Hand one overdue token to this process's room (each manager its own way)."""
 
 
 class TimedManager(Watched, socketio.Manager):
