@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 DEMO_DEFAULTS = {"AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "15", "DISCOVERY_MIN_INTERVAL": "5"}
+DEMO_BOT_TOKEN = "100000001:simulated-bot-token-for-the-demo"  # noqa: S105 (not a secret: the simulator takes any)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -36,6 +37,7 @@ def load_config(demo_urls: dict[str, str] | None = None) -> Any:
     env = dict(os.environ)
     if demo_urls is not None:
         env = {**DEMO_DEFAULTS, "ADMIN_TOKEN": secrets.token_urlsafe(12), **env, **demo_urls}
+        env["TELEGRAM_BOT_TOKEN"] = env.get("TELEGRAM_BOT_TOKEN") or DEMO_BOT_TOKEN  # Telegram signals, offline
     return Config.from_env(env)
 
 

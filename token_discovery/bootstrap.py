@@ -168,5 +168,7 @@ def build_services(config: Config, **overrides: Any) -> Services:
     service = TokenDiscoveryService(scanner, store, notifier, settings, clock=clock, lease=lease, gate=gate,
                                     executor=overrides.get("executor"))  # fmt: skip
     service.recover_interrupted()
-    watchers = WatcherBook(store, config.webhook_allowed_hosts, config.watchers_per_key, clock)
+    watchers = WatcherBook(
+        store, config.webhook_allowed_hosts, config.watchers_per_key, clock, telegram=bool(config.telegram_bot_token)
+    )
     return Services(config, store, sources, notifier, service, gate, watchers)

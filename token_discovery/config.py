@@ -110,6 +110,17 @@ def _hosts(name: str, raw: str) -> frozenset[str]:
     return hosts
 
 
+def _delays(name: str, raw: str) -> tuple[float, ...]:
+    """Seconds before each retry, comma-separated: at most 10 of them, each from 0 to 3600 (none: no retry)."""
+    try:
+        delays = tuple(float(item) for item in raw.split(",") if item.strip())
+    except ValueError:
+        delays = (-1.0,)
+    if len(delays) > 10 or not all(0 <= delay <= 3600 for delay in delays):
+        raise ConfigError(f"{name} must list up to 10 delays in seconds (0 to 3600), like 2,10,60, got {raw!r}")
+    return delays
+
+
 def _rate_limit(name: str, raw: str) -> str:
     """Parse a rate-limit string such as '20 per minute' or '5/second;100/hour'."""
     from limits import parse_many
@@ -212,6 +223,11 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "request_body_timeout": ("REQUEST_BODY_TIMEOUT", "10", _seconds(0.5, 300)),
     "webhook_allowed_hosts": ("WEBHOOK_ALLOWED_HOSTS", "", _hosts),
     "watchers_per_key": ("WATCHERS_PER_KEY", "20", _integer(1, 1000)),
+    "signals_per_minute": ("SIGNALS_PER_MINUTE", "60", _integer(1, 100_000)),
+    "webhook_timeout": ("WEBHOOK_TIMEOUT", "5", _seconds(0.5, 60)),
+    "signal_retry_delays": ("SIGNAL_RETRY_DELAYS", "2,10,60", _delays),
+    "telegram_bot_token": ("TELEGRAM_BOT_TOKEN", "", _text),
+    "telegram_api_base_url": ("TELEGRAM_API_BASE_URL", "https://api.telegram.org", _http_url),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
     "log_format": ("LOG_FORMAT", "text", _log_format),
 }
@@ -261,6 +277,11 @@ class Config:
     request_body_timeout: float
     webhook_allowed_hosts: frozenset[str]
     watchers_per_key: int
+    signals_per_minute: int
+    webhook_timeout: float
+    signal_retry_delays: tuple[float, ...]
+    telegram_bot_token: str
+    telegram_api_base_url: str
     log_level: str
     log_format: str
     secret_key_generated: bool = False

@@ -245,7 +245,7 @@ def test_stats_list_every_route_with_zeros(http: Client) -> None:
     assert set(stats["calls"]) == {
         "dexscreener.token_profiles", "dexscreener.token_boosts", "dexscreener.tokens",
         "geckoterminal.new_pools", "geckoterminal.ohlcv",
-        "goplus.token_security", "goplus.solana_token_security",
+        "goplus.token_security", "goplus.solana_token_security", "telegram.send_message",
     }  # fmt: skip
     assert stats["total_calls"] == 0 and set(stats["rate_limited"].values()) == {0}
 

@@ -10,6 +10,7 @@ from token_discovery import events
 from token_discovery.signals import dispatch
 from token_discovery.signals.book import WatcherBook
 from token_discovery.signals.dispatch import SignalDispatcher
+from token_discovery.signals.outbox import Delivery, Outbox, Outcome
 from token_discovery.store.memory import MemoryStore
 
 NOW = datetime(2026, 11, 29, 21, 0, tzinfo=UTC)
@@ -17,7 +18,7 @@ NOW = datetime(2026, 11, 29, 21, 0, tzinfo=UTC)
 
 def setup(rules: dict[str, Any]) -> tuple[SignalDispatcher, list[tuple[str, dict]], str, MemoryStore]:
     store = MemoryStore()
-    book = WatcherBook(store, frozenset(), 5, lambda: NOW)
+    book = WatcherBook(store, frozenset(), 5, lambda: NOW, telegram=True)
     watcher, key = book.create({"name": "w", "rules": rules}, None)
     sent: list[tuple[str, dict]] = []
     return SignalDispatcher(book, store, lambda owner, signal: sent.append((owner, signal)), lambda: NOW), sent, \
@@ -76,3 +77,30 @@ def test_the_worker_outlives_a_token_it_cannot_dispatch() -> None:
         dispatcher.stop()
         worker.join(5)
     assert not worker.is_alive()
+
+
+def test_past_its_signals_a_minute_a_key_is_sent_nothing_more_but_its_history_keeps_them() -> None:
+    store = MemoryStore()
+    book = WatcherBook(store, frozenset({"127.0.0.1"}), 5, lambda: NOW, telegram=True)
+    watcher, _ = book.create({"name": "w", "rules": {}, "webhook_url": "http://127.0.0.1:9/hook",
+                              "telegram_chat_id": 77}, None)  # fmt: skip
+    sent: list[tuple[str, dict]] = []
+    outbox = Outbox({"webhook": FakeChannel(), "telegram": FakeChannel()})
+    dispatcher = SignalDispatcher(book, store, lambda owner, s: sent.append((owner, s)), lambda: NOW, outbox, 2)
+    for seq in range(1, 5):
+        assert dispatcher.dispatch(events.NEW_TOKEN, token("safe", seq)) == 1
+    assert [s["token"]["seq"] for _, s in sent] == [1, 2] and outbox.backlog() == 4  # two to the hook, two to chat
+    assert dispatcher.counts["any", "throttled"] == 2 and len(store.signals(watcher.id)) == 4
+    assert len({s["id"] for s in store.signals(watcher.id)}) == 4
+
+
+class FakeChannel:
+    """Never sends: the test only looks at what was queued."""
+
+    per_target, batch_size, spacing = 1, 1, 0.0
+
+    def fairness_key(self, delivery: Delivery) -> str:
+        return delivery.target
+
+    def send(self, batch: Any) -> Outcome:
+        raise AssertionError("no worker runs in this test")

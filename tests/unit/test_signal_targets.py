@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from token_discovery.signals.rules import RuleError
-from token_discovery.signals.targets import public_address, resolves_publicly, telegram_chat, webhook_url
+from token_discovery.signals.targets import public_address, public_addresses, telegram_chat, webhook_url
 
 ALLOWED = frozenset({"127.0.0.1"})
 
@@ -43,14 +43,14 @@ def test_other_webhooks_are_refused_with_the_field_named(url: object, why: str) 
 
 
 def test_a_host_is_called_only_when_every_address_it_resolves_to_is_public() -> None:
-    assert resolves_publicly("hooks.example.com", lambda host: ["93.184.216.34"])
-    assert not resolves_publicly("rebind.example.com", lambda host: ["93.184.216.34", "127.0.0.1"])
-    assert not resolves_publicly("nothing.example.com", lambda host: [])
+    assert public_addresses("hooks.example.com", lambda host: ["93.184.216.34"]) == ["93.184.216.34"]
+    assert not public_addresses("rebind.example.com", lambda host: ["93.184.216.34", "127.0.0.1"])
+    assert not public_addresses("nothing.example.com", lambda host: [])
 
     def fails(host: str) -> list[str]:
         raise OSError("no such host")
 
-    assert not resolves_publicly("gone.example.com", fails)
+    assert not public_addresses("gone.example.com", fails)
     assert public_address("8.8.8.8") and not public_address("100.64.0.1") and not public_address("224.0.0.1")
 
 

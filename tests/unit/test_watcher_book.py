@@ -17,7 +17,7 @@ BODY = {"name": "dogs on base", "rules": {"chains": ["base"], "pattern": "dog"},
 
 def book(per_key: int = 5) -> tuple[WatcherBook, MemoryStore]:
     store = MemoryStore()
-    return WatcherBook(store, frozenset({"127.0.0.1"}), per_key, lambda: NOW), store
+    return WatcherBook(store, frozenset({"127.0.0.1"}), per_key, lambda: NOW, telegram=True), store
 
 
 def test_a_first_watcher_makes_a_key_returned_once_and_kept_only_as_its_hash() -> None:

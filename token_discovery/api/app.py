@@ -36,6 +36,9 @@ from token_discovery.realtime.limits import EVENTS_PER_WINDOW
 from token_discovery.realtime.managers import OrderedRedisManager, TimedManager
 from token_discovery.realtime.packets import MAX_MESSAGE_BYTES, RecordPacket, cap_websocket_messages
 from token_discovery.signals.dispatch import SignalDispatcher
+from token_discovery.signals.outbox import WORKERS, Channel, Outbox
+from token_discovery.signals.telegram import TelegramChannel
+from token_discovery.signals.webhooks import WebhookChannel
 from token_discovery.store.base import StoreUnavailable
 from token_discovery.store.snapshot import RecentSnapshot
 from token_discovery.windows import MovingWindows
@@ -138,10 +141,21 @@ def start_signals(socketio: SocketIO, notifier: SocketNotifier, services: Servic
     def send(owner: str, signal: dict[str, Any]) -> None:
         socketio.emit(events.SIGNAL, signal, to=events.signal_room(owner))
 
-    dispatcher = SignalDispatcher(services.watchers, services.store, send, services.watchers.clock)
+    config = services.config
+    channels: dict[str, Channel] = {"webhook": WebhookChannel(config.webhook_allowed_hosts, config.webhook_timeout)}
+    if config.telegram_bot_token:
+        channels["telegram"] = TelegramChannel(
+            config.telegram_api_base_url, config.telegram_bot_token, config.webhook_timeout
+        )
+    outbox = Outbox(channels, config.signal_retry_delays)
+    dispatcher = SignalDispatcher(
+        services.watchers, services.store, send, services.watchers.clock, outbox, config.signals_per_minute
+    )
     notifier.on_announce = dispatcher.offer
     socketio.start_background_task(dispatcher.run)
-    services.on_close.append(dispatcher.stop)
+    for _ in range(WORKERS):
+        socketio.start_background_task(outbox.run)
+    services.on_close.extend((dispatcher.stop, outbox.stop))
     services.signals = dispatcher
     return dispatcher
 

@@ -76,9 +76,16 @@ class WatcherBook:
     """The watchers of every key, over the token store; every change is checked before it is kept."""
 
     def __init__(
-        self, store: TokenStore, allowed_hosts: frozenset[str], per_key: int, clock: Callable[[], datetime]
+        self,
+        store: TokenStore,
+        allowed_hosts: frozenset[str],
+        per_key: int,
+        clock: Callable[[], datetime],
+        *,
+        telegram: bool,
     ) -> None:
         self._store, self._allowed_hosts, self._per_key, self.clock = store, allowed_hosts, per_key, clock
+        self._telegram = telegram  # whether a bot can send to chats (TELEGRAM_BOT_TOKEN)
         self._lock = threading.Lock()  # makes "count, then add" one step for a key
         self.version = 0  # grows with every change made here, so the matching index knows to reload
 
@@ -136,7 +143,14 @@ class WatcherBook:
         """The fields of a watcher, each validated; RuleError naming the first bad one."""
         return {"name": _name(fields.get("name")), "rules": Rules.from_json(fields.get("rules")),
                 "webhook_url": webhook_url(fields.get("webhook_url"), self._allowed_hosts),
-                "telegram_chat_id": telegram_chat(fields.get("telegram_chat_id"))}  # fmt: skip
+                "telegram_chat_id": self._chat(fields.get("telegram_chat_id"))}  # fmt: skip
+
+    def _chat(self, value: Any) -> int | str | None:
+        """A Telegram chat, when this server has a bot to send to it."""
+        chat = telegram_chat(value)
+        if chat is not None and not self._telegram:
+            raise RuleError("telegram_chat_id cannot be used: this server has no Telegram bot (TELEGRAM_BOT_TOKEN)")
+        return chat
 
 
 def _fields(body: Any, required: tuple[str, ...]) -> dict[str, Any]:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import queue
+import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -17,7 +19,9 @@ from typing import Any
 from token_discovery import events
 from token_discovery.signals.book import Watcher, WatcherBook
 from token_discovery.signals.matching import WatcherIndex
+from token_discovery.signals.outbox import Delivery, Outbox
 from token_discovery.store.base import StoreUnavailable, TokenStore
+from token_discovery.windows import MovingWindows
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,18 @@ Send = Callable[[str, dict[str, Any]], None]  # (owner, signal): to the owner's 
 class SignalDispatcher:
     """Matches announced tokens against the watchers and sends the signals, on its own worker."""
 
-    def __init__(self, book: WatcherBook, store: TokenStore, send: Send, clock: Callable[[], datetime]) -> None:
-        self._book, self._store, self._send, self._clock = book, store, send, clock
+    def __init__(
+        self,
+        book: WatcherBook,
+        store: TokenStore,
+        send: Send,
+        clock: Callable[[], datetime],
+        outbox: Outbox | None = None,
+        per_minute: int = 60,
+    ) -> None:
+        self._book, self._store, self._send, self._clock, self.outbox = book, store, send, clock, outbox
+        self._per_key = MovingWindows(per_minute, 60.0)
+        self.counts: Counter[tuple[str, str]] = Counter()  # ("socket", "sent"), ("any", "throttled")
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(QUEUE_SIZE)
         self._idle = threading.Condition()
         self._pending = 0
@@ -87,9 +101,24 @@ class SignalDispatcher:
         signals = [_signal(watcher, why, token, self._clock()) for watcher, why in matches]
         self._store.add_signals(signals)
         for signal, (watcher, _) in zip(signals, matches, strict=True):
-            self._send(watcher.owner, signal)
+            self._deliver(watcher, signal)
         self.signals_made += len(signals)
         return len(signals)
+
+    def _deliver(self, watcher: Watcher, signal: dict[str, Any]) -> None:
+        """A kept signal to its owner's sockets and the watcher's webhook and chat, within the key's limit a minute
+        (past it, the signal stays in the history and goes nowhere)."""
+        if not self._per_key.allow(watcher.owner):
+            self.counts["any", "throttled"] += 1
+            return
+        self._send(watcher.owner, signal)
+        self.counts["socket", "sent"] += 1
+        if self.outbox is None:
+            return
+        if watcher.webhook_url:
+            self.outbox.offer(Delivery("webhook", watcher.webhook_url, signal, watcher.secret))
+        if watcher.telegram_chat_id is not None:
+            self.outbox.offer(Delivery("telegram", str(watcher.telegram_chat_id), signal))
 
     def _current_index(self) -> WatcherIndex:
         """The index of every watcher, rebuilt when this process changed one or RELOAD_SECONDS have passed."""
@@ -113,5 +142,5 @@ class SignalDispatcher:
 
 def _signal(watcher: Watcher, matched: list[str], token: dict[str, Any], at: datetime) -> dict[str, Any]:
     """The `signal` event of the contract, with when it was made."""
-    return {"watcher_id": watcher.id, "watcher_name": watcher.name, "token": token, "matched": matched,
-            "at": at.isoformat()}  # fmt: skip
+    return {"id": secrets.token_hex(8), "watcher_id": watcher.id, "watcher_name": watcher.name, "token": token,
+            "matched": matched, "at": at.isoformat()}  # fmt: skip

@@ -64,14 +64,14 @@ def public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def resolves_publicly(host: str, resolve: Resolve | None = None) -> bool:
-    """Whether every address a host resolves to is public (checked again at delivery: DNS may change)."""
-    lookup = resolve or _resolve
+def public_addresses(host: str, resolve: Resolve | None = None) -> list[str]:
+    """The addresses a host resolves to when every one is public, else none (checked again at delivery: DNS
+    may change)."""
     try:
-        addresses = list(lookup(host))
+        addresses = list((resolve or resolve_addresses)(host))
     except OSError:
-        return False
-    return bool(addresses) and all(public_address(address) for address in addresses)
+        return []
+    return addresses if addresses and all(public_address(address) for address in addresses) else []
 
 
 def telegram_chat(value: object) -> int | str | None:
@@ -98,6 +98,6 @@ def _is_address(host: str) -> bool:
     return True
 
 
-def _resolve(host: str) -> list[str]:
+def resolve_addresses(host: str) -> list[str]:
     """The addresses a host name resolves to."""
     return [str(info[4][0]) for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)]

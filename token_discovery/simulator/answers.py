@@ -35,12 +35,21 @@ def _gt_limited() -> dict[str, object]:
     return {"status": {"error_code": 429, "error_message": GT_RATE_MESSAGE}}
 
 
+def telegram_limited(retry_after: float | None) -> Answer:
+    """The Bot API's flood answer: HTTP 429, the wait in the description and in parameters.retry_after."""
+    seconds = max(1, math.ceil(retry_after or 1))
+    return Answer(429, {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {seconds}",
+                        "parameters": {"retry_after": seconds}})  # fmt: skip
+
+
 def rate_limited(route: str, retry_after: float | None) -> Answer:
     """What the real API answers past its limit.
 
     DexScreener: HTTP 429 (the simulator adds Retry-After). GoPlus: HTTP 200 carrying code 4029.
     GeckoTerminal: HTTP 429, or every other time an HTTP 200 carrying error_code 429.
     """
+    if route.startswith("telegram."):
+        return telegram_limited(retry_after)
     if route.startswith("goplus."):
         return Answer(200, _goplus_limited())
     if route.startswith("geckoterminal."):
@@ -50,6 +59,8 @@ def rate_limited(route: str, retry_after: float | None) -> Answer:
 
 def forced_429(route: str, retry_after: float | None) -> Answer:
     """Fault mode "429": an HTTP 429 whatever the API, Retry-After when the fault gives one."""
+    if route.startswith("telegram."):
+        return telegram_limited(retry_after)
     if route.startswith("goplus."):
         body: object = _goplus_limited()
     elif route.startswith("geckoterminal."):

@@ -25,9 +25,11 @@ from token_discovery.simulator.faults import Fault, FaultBook, FaultSpecError, p
 from token_discovery.simulator.handlers import Answer
 from token_discovery.simulator.injection import InjectionError, inject
 from token_discovery.simulator.limits import ROUTE_CLASS, RateLimits
+from token_discovery.simulator.telegram import TelegramBot
 from token_discovery.simulator.universe import Universe
 
-ROUTE_NAMES = tuple(ROUTE_CLASS)
+TELEGRAM_ROUTE = "telegram.send_message"
+ROUTE_NAMES = (*ROUTE_CLASS, TELEGRAM_ROUTE)
 HANG_SECONDS = 300.0  # a "timeout" fault holds the call this long, or until the server stops
 DRIP_SECONDS = 0.25  # a "slow" fault sends one byte per this many seconds
 
@@ -46,9 +48,11 @@ _CONTROL_RULES = [
     ("/_sim/faults", "faults", ["GET", "POST", "DELETE"]),
     ("/_sim/tokens", "tokens", ["POST"]),
     ("/_sim/reset", "reset", ["POST"]),
+    ("/_sim/telegram", "telegram", ["GET"]),
 ]
 URL_MAP = Map(
     [Rule(path, endpoint=name, methods=["GET"]) for path, name in _UPSTREAM_RULES]
+    + [Rule("/bot<token>/sendMessage", endpoint=TELEGRAM_ROUTE, methods=["POST"])]
     + [Rule(path, endpoint=f"_sim.{name}", methods=methods) for path, name, methods in _CONTROL_RULES],
     strict_slashes=False,
 )
@@ -125,6 +129,7 @@ class SimulatorApp:
         self.stopping = threading.Event()
         self._clock, self._rate_scale = clock, rate_scale
         self.limits = RateLimits(clock, rate_scale)
+        self.telegram = TelegramBot(clock, rate_scale)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Serve one WSGI request."""
@@ -147,11 +152,24 @@ class SimulatorApp:
         self.stats.count(route, limited=fault is not None and fault.mode in ("429", "4029"))
         if fault is not None:
             return self._faulted(route, fault, request, values)
+        if route == TELEGRAM_ROUTE:
+            return self._answer(self._telegram_answer(request, values))
         admission = self.limits.admit(route)
         if not admission.admitted:
             self.stats.mark_limited(route)
             return self._answer(rate_limited(route, admission.retry_after))
         return self._answer(HANDLERS[route](self.universe, request.args, **values))
+
+    def _telegram_answer(self, request: Request, values: dict[str, str]) -> Answer:
+        """sendMessage: the bot's own answers and limits."""
+        try:
+            body = _read_json(request)
+        except ValueError:
+            body = None
+        answer = self.telegram.send_message(values["token"], body)
+        if answer.status == 429:
+            self.stats.mark_limited(TELEGRAM_ROUTE)
+        return answer
 
     def _answer(self, answer: Answer) -> Response:
         """An Answer as a JSON response."""
@@ -170,7 +188,8 @@ class SimulatorApp:
         if fault.mode == "timeout":
             self.stopping.wait(HANG_SECONDS)
             return json_response(504, {"error": "Gateway Timeout"})
-        answer = HANDLERS[route](self.universe, request.args, **values)
+        answer = self._telegram_answer(request, values) if route == TELEGRAM_ROUTE else \
+            HANDLERS[route](self.universe, request.args, **values)  # fmt: skip
         return Response(self._drip(json.dumps(answer.body).encode()), status=answer.status,
                         mimetype="application/json")  # fmt: skip
 
@@ -188,6 +207,8 @@ class SimulatorApp:
         if endpoint == "_sim.reset":
             self.reset()
             return json_response(200, {"reset": True})
+        if endpoint == "_sim.telegram":
+            return json_response(200, {"messages": list(self.telegram.messages)})
         if endpoint == "_sim.faults" and request.method == "GET":
             return json_response(200, {"faults": self.faults.active()})
         if endpoint == "_sim.faults" and request.method == "DELETE":
@@ -214,3 +235,4 @@ class SimulatorApp:
         self.faults.clear()
         self.stats.reset()
         self.limits = RateLimits(self._clock, self._rate_scale)
+        self.telegram.reset()

@@ -57,11 +57,12 @@ class SimulatorServer:
         return f"{self.url}/api/v1"
 
     def base_urls(self) -> dict[str, str]:
-        """The three upstream base URLs as environment variables."""
+        """The upstream base URLs (and the Telegram Bot API's) as environment variables."""
         return {
             "DEXSCREENER_BASE_URL": self.dexscreener_url,
             "GECKOTERMINAL_BASE_URL": self.geckoterminal_url,
             "GOPLUS_BASE_URL": self.goplus_url,
+            "TELEGRAM_API_BASE_URL": self.url,
         }
 
     def start(self) -> SimulatorServer:
