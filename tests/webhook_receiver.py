@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class WebhookReceiver:
         self.answer = answer or (lambda received: 200)
         self.received: list[Received] = []
         self.arrived = threading.Condition()
+        self.scheme = "http"
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -65,7 +67,12 @@ class WebhookReceiver:
     @property
     def url(self) -> str:
         """The hook's URL."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        return f"{self.scheme}://127.0.0.1:{self._server.server_address[1]}/hook"
+
+    def serve_tls(self, context: ssl.SSLContext) -> None:
+        """Answer over TLS with the context's certificate (before start)."""
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self.scheme = "https"
 
     def start(self) -> WebhookReceiver:
         """Serve in a thread."""

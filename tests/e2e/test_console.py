@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.live_server import LiveApp
+from tests.live_server import LiveApp, free_port
 from tests.service_support import make_app, sim_config
 from token_discovery.api.app import create_app, services_of
 from token_discovery.simulator import SimulatorServer
@@ -61,7 +61,8 @@ def test_the_console_shows_the_feed_live_and_drives_the_service_in_a_browser(
     browser: Browser, simulator: SimulatorServer, tmp_path: Path
 ) -> None:
     env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "admin.db"), "ADMIN_TOKEN": TOKEN,
-           "AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "3600", "DISCOVERY_MAX_TOKENS": "7"}  # fmt: skip
+           "AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "3600", "DISCOVERY_MAX_TOKENS": "7",
+           "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "SIGNAL_RETRY_DELAYS": ""}  # fmt: skip
     live = LiveApp(env).start()
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     try:
@@ -85,8 +86,20 @@ def test_the_console_shows_the_feed_live_and_drives_the_service_in_a_browser(
         assert page.locator("#v-clients").inner_text() == "1"
         goplus = page.locator('.budget-card[data-route="goplus"] figcaption')
         before = goplus.inner_text()
-        requests.post(f"{live.url}/api/discovery/trigger", json={"max_tokens": 3}, timeout=30)
+        watcher = {"name": "all", "rules": {}, "webhook_url": f"http://127.0.0.1:{free_port()}/nobody-listens"}
+        assert requests.post(f"{live.url}/api/watchers", json=watcher, timeout=5).status_code == 201
+        fresh = [{"chain": "base", "name": f"Console {n}", "symbol": f"CON{n}"} for n in range(2)]
+        requests.post(f"{simulator.url}/_sim/tokens", json=fresh, timeout=5).raise_for_status()
+        scan = requests.post(f"{live.url}/api/discovery/trigger", json={"max_tokens": 3}, timeout=30).json()
         expect(goplus).not_to_have_text(before, timeout=5000)  # pushed over the socket, no reload
+        made = str(scan["tokens_stored"])
+        assert scan["tokens_stored"] >= 2  # the two injected tokens at least, each a signal
+        expect(page.locator("#s-watchers")).to_have_text("1")
+        expect(page.locator("#s-made")).to_have_text(made)
+        channels = page.locator("#signal-channels tbody tr")
+        expect(channels.nth(0)).to_contain_text(f"Page (Socket.IO){made}")
+        expect(channels.nth(1).locator("td").nth(3)).to_have_text(made)  # every webhook failed, at once
+        expect(page.locator("#dead-letters tbody tr").first).to_contain_text("ConnectionError")
         assert page.locator('.budget-card[data-route="goplus"] svg .bar').count() == 30
 
         outcomes = requests.get(f"{live.url}/api/discovery/outcomes", timeout=5).json()

@@ -3,17 +3,20 @@ API, a dead webhook retried then dead-lettered while scans go on, and no address
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+import trustme
 from flask import Flask
 
-from tests.service_support import make_app
+from tests.service_support import ADMIN, make_app
 from tests.webhook_receiver import Received, WebhookReceiver, verified
 from token_discovery.api.app import services_of
+from token_discovery.signals import webhooks
 from token_discovery.signals.outbox import Delivery
 from token_discovery.signals.telegram import TelegramChannel
 from token_discovery.signals.webhooks import WebhookChannel
@@ -99,6 +102,8 @@ def test_a_dead_webhook_is_retried_then_dead_lettered_and_scans_never_wait_for_i
         hold.set()
         dispatcher = services_of(app).signals
         assert dispatcher.wait_idle(10) and dispatcher.outbox.wait_idle(20)
+        metrics = client.get("/metrics").get_data(as_text=True)
+        admin = client.get("/api/admin/stats", headers=ADMIN).get_json()["signals"]
     finally:
         hold.set()
         services_of(app).close()
@@ -111,6 +116,12 @@ def test_a_dead_webhook_is_retried_then_dead_lettered_and_scans_never_wait_for_i
     outbox = dispatcher.outbox
     assert outbox.counts["webhook", "dead"] == made and outbox.counts["webhook", "retried"] == 2 * made
     assert outbox.counts["webhook", "sent"] == 0 and outbox.dead_letters[-1]["attempts"] == 3
+    assert f'td_signal_deliveries_total{{channel="webhook",outcome="dead"}} {float(made)}' in metrics
+    assert f'td_signal_deliveries_total{{channel="socket",outcome="sent"}} {float(made)}' in metrics
+    assert "td_watchers_active 1.0" in metrics and 'td_signal_match_seconds{quantile="0.99"}' in metrics
+    assert admin["watchers"] == 1 and admin["channels"]["webhook"] == {"sent": 0, "retried": 2 * made,
+                                                                      "dead": made, "dropped": 0}  # fmt: skip
+    assert admin["match_ms"]["tokens"] > 0 and admin["dead_letters"][0]["error"] == "127.0.0.1 answered 503"
 
 
 def test_a_redirect_is_never_followed_and_a_4xx_is_not_retried(receiver: WebhookReceiver) -> None:
@@ -155,3 +166,37 @@ def test_a_chat_needs_a_bot_on_this_server(simulator: SimulatorServer) -> None:
     finally:
         services_of(app).close()
     assert answer.status_code == 400 and "TELEGRAM_BOT_TOKEN" in answer.get_json()["error"]
+
+
+@pytest.fixture
+def tls_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[WebhookReceiver, str]]:
+    """A receiver serving https on 127.0.0.1 as hooks.example.com, with a CA the channel is told to trust; the
+    address check is made to pass for it (loopback is never public) so the pinned connection can be tested."""
+    authority = trustme.CA()
+    receiver = WebhookReceiver()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("hooks.example.com").configure_cert(context)
+    receiver.serve_tls(context)
+    receiver.start()
+    monkeypatch.setattr(webhooks, "public_addresses", lambda host, resolve: ["127.0.0.1"])
+    with authority.cert_pem.tempfile() as ca_file:
+        yield receiver, ca_file
+    receiver.stop()
+
+
+def test_https_goes_to_the_checked_address_with_the_hosts_name_for_tls_and_host(
+    tls_receiver: tuple[WebhookReceiver, str],
+) -> None:
+    receiver, ca_file = tls_receiver
+    port = receiver.url.split(":")[2].split("/")[0]
+    channel = WebhookChannel(frozenset(), timeout=2, ca_certs=ca_file)
+    outcome = channel.send([Delivery("webhook", f"https://hooks.example.com:{port}/hook?x=1", {"id": "s"}, "k")])
+    assert outcome.delivered, outcome.error
+    (post,) = receiver.received
+    assert post.path == "/hook?x=1" and post.headers["Host"] == f"hooks.example.com:{port}"
+    wrong_name = channel.send([Delivery("webhook", f"https://other.example.com:{port}/hook", {"id": "t"}, "k")])
+    assert not wrong_name.delivered and len(receiver.received) == 1  # the certificate is not other.example.com's
+    untrusted = WebhookChannel(frozenset(), timeout=2).send(
+        [Delivery("webhook", f"https://hooks.example.com:{port}/hook", {"id": "u"}, "k")]
+    )
+    assert not untrusted.delivered and len(receiver.received) == 1  # an authority the system does not trust

@@ -59,7 +59,8 @@ def test_a_failing_delivery_is_retried_after_each_delay_then_dead_lettered() -> 
     assert outbox.counts["fake", "retried"] == 2 and outbox.counts["fake", "dead"] == 1
     assert outbox.counts["fake", "sent"] == 0
     (letter,) = outbox.dead_letters
-    assert letter["watcher_id"] == "w1" and letter["attempts"] == 3 and "503" in letter["error"]
+    assert letter["watchers"] == ["w1"] and letter["attempts"] == 3 and "503" in letter["error"]
+    assert letter["signals"] == 1
 
 
 def test_a_refusal_is_dead_at_once_and_a_success_is_counted_sent() -> None:

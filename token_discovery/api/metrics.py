@@ -40,6 +40,7 @@ class ServiceCollector:
         yield from self._store()
         yield from self._outcomes()
         yield from self._service()
+        yield from self._signals()
 
     def _upstream(self) -> Iterator[Metric]:
         """Ledger counters, bucket balances and breaker states."""
@@ -100,6 +101,38 @@ class ServiceCollector:
                 gauge = GaugeMetricFamily(name, help_text)
                 gauge.add_metric([], report[key])
                 yield gauge
+
+    def _signals(self) -> Iterator[Metric]:
+        """Watchers, signals made and delivered by channel, the outbox's backlog and the matching time."""
+        dispatcher = self._services.signals
+        if dispatcher is None:
+            return
+        try:
+            stats = dispatcher.stats()
+        except StoreUnavailable:
+            return
+        watchers = GaugeMetricFamily("td_watchers_active", "Watchers every new token is matched against")
+        watchers.add_metric([], stats["watchers"])
+        made = CounterMetricFamily("td_signals_made", "Signals made (a token matching a watcher)")
+        made.add_metric([], stats["signals_made"])
+        deliveries = CounterMetricFamily("td_signal_deliveries", "Signal deliveries by channel and outcome "
+                                         "(dead: failed for good after its retries)",
+                                         labels=["channel", "outcome"])  # fmt: skip
+        for channel, outcomes in stats["channels"].items():
+            for outcome, count in outcomes.items():
+                deliveries.add_metric([channel, outcome], count)
+        throttled = CounterMetricFamily("td_signals_throttled", "Signals kept but not sent: SIGNALS_PER_MINUTE")
+        throttled.add_metric([], stats["throttled"])
+        dropped = CounterMetricFamily("td_signal_tokens_dropped", "Tokens never matched: the matching queue was full")
+        dropped.add_metric([], stats["tokens_dropped"])
+        backlog = GaugeMetricFamily("td_signal_outbox_backlog", "Webhook and Telegram deliveries not finished with")
+        backlog.add_metric([], stats["backlog"])
+        timing = GaugeMetricFamily("td_signal_match_seconds", "Time to match one token against every watcher, over "
+                                   "the last 1,000 tokens", labels=["quantile"])  # fmt: skip
+        for quantile, key in (("0.5", "p50"), ("0.99", "p99")):
+            if stats["match_ms"][key] is not None:
+                timing.add_metric([quantile], stats["match_ms"][key] / 1000)
+        yield from (watchers, made, deliveries, throttled, dropped, backlog, timing)
 
     def _service(self) -> Iterator[Metric]:
         """Scans, triggers and connected clients."""

@@ -66,6 +66,7 @@ class Monitor:
             "health": self.health(),
             "scans": service.recent_scans(10),
             "outcomes": service.outcomes(OUTCOME_HOURS),
+            "signals": None if self._services.signals is None else self._services.signals.stats(),
         }
 
     def budget(self) -> dict[str, Any]:

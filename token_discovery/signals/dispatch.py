@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000  # tokens waiting to be matched; past it one is dropped and counted
 RELOAD_SECONDS = 5.0  # watchers changed by another process are seen within this
+CHANNELS = ("socket", "webhook", "telegram")
+OUTCOMES = ("sent", "retried", "dead", "dropped")  # dead: failed for good, after its retries
 Send = Callable[[str, dict[str, Any]], None]  # (owner, signal): to the owner's sockets
 
 
@@ -120,6 +122,21 @@ class SignalDispatcher:
         if watcher.telegram_chat_id is not None:
             self.outbox.offer(Delivery("telegram", str(watcher.telegram_chat_id), signal))
 
+    def stats(self) -> dict[str, Any]:
+        """What the admin console and /metrics show: watchers, signals by channel and outcome, matching time."""
+        counts = self.counts + (self.outbox.counts if self.outbox is not None else Counter())
+        times = sorted(self.match_seconds)
+        return {
+            "watchers": self._current_index().size,
+            "signals_made": self.signals_made,
+            "tokens_dropped": self.dropped,
+            "throttled": counts["any", "throttled"],
+            "backlog": self.outbox.backlog() if self.outbox is not None else 0,
+            "channels": {channel: {outcome: counts[channel, outcome] for outcome in OUTCOMES} for channel in CHANNELS},
+            "match_ms": {"tokens": len(times), "p50": _quantile(times, 0.5), "p99": _quantile(times, 0.99)},
+            "dead_letters": list(self.outbox.dead_letters)[-10:][::-1] if self.outbox is not None else [],
+        }
+
     def _current_index(self) -> WatcherIndex:
         """The index of every watcher, rebuilt when this process changed one or RELOAD_SECONDS have passed."""
         version, loaded_at = self._loaded
@@ -138,6 +155,11 @@ class SignalDispatcher:
         with self._idle:
             self._pending -= 1
             self._idle.notify_all()
+
+
+def _quantile(ordered: list[float], q: float) -> float | None:
+    """A quantile of sorted seconds, in milliseconds (None without any)."""
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3) if ordered else None
 
 
 def _signal(watcher: Watcher, matched: list[str], token: dict[str, Any], at: datetime) -> dict[str, Any]:

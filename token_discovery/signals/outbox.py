@@ -215,11 +215,12 @@ class Outbox:
             del self._parked[slot]
 
     def _bury(self, batch: list[Delivery], outcome: Outcome) -> None:
-        """Keep the latest dead letters, for the admin console (lock held)."""
-        at = datetime.now(UTC).isoformat()
-        for delivery in batch:
-            self.dead_letters.append({"channel": delivery.channel, "watcher_id": delivery.signal.get("watcher_id"),
-                                      "attempts": delivery.attempt + 1, "error": outcome.error[:200],
-                                      "at": at})  # fmt: skip
+        """Keep the latest dead letters, one a failed batch, for the admin console (lock held)."""
+        names = sorted(
+            {str(delivery.signal.get("watcher_name") or delivery.signal.get("watcher_id")) for delivery in batch}
+        )
+        self.dead_letters.append({"at": datetime.now(UTC).isoformat(), "channel": batch[0].channel,
+                                  "watchers": names[:3], "signals": len(batch), "attempts": batch[0].attempt + 1,
+                                  "error": outcome.error[:200]})  # fmt: skip
         log.warning("%d %s signal(s) dead after %d attempt(s): %s", len(batch), batch[0].channel,
                     batch[0].attempt + 1, outcome.error[:200])  # fmt: skip

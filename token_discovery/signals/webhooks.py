@@ -43,8 +43,11 @@ class WebhookChannel:
     batch_size = 1
     spacing = 0.0
 
-    def __init__(self, allowed_hosts: frozenset[str], timeout: float, resolve: Resolve | None = None) -> None:
+    def __init__(
+        self, allowed_hosts: frozenset[str], timeout: float, resolve: Resolve | None = None, ca_certs: str = ""
+    ) -> None:
         self._allowed, self._timeout, self._resolve = allowed_hosts, timeout, resolve
+        self._ca_certs = ca_certs or certifi.where()  # the authorities a receiver's certificate must chain to
 
     def fairness_key(self, delivery: Delivery) -> str:
         """Deliveries to one host share its slots."""
@@ -77,7 +80,7 @@ class WebhookChannel:
         if scheme == "https":
             pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
                 address, port or 443, timeout=timeout, retries=False, maxsize=1, cert_reqs="CERT_REQUIRED",
-                ca_certs=certifi.where(), server_hostname=host, assert_hostname=host,
+                ca_certs=self._ca_certs, server_hostname=host, assert_hostname=host,
             )  # fmt: skip
         else:
             pool = urllib3.HTTPConnectionPool(address, port or 80, timeout=timeout, retries=False, maxsize=1)

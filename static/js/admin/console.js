@@ -123,6 +123,30 @@ function renderOutcomes(outcomes) {
   }));
 }
 
+const CHANNEL_NAMES = { socket: "Page (Socket.IO)", webhook: "Webhooks", telegram: "Telegram" };
+
+function renderSignals(signals) {
+  const channels = signals.channels || {};
+  const made = signals.signals_made ?? 0;
+  const timing = signals.match_ms || {};
+  $("#s-watchers").textContent = String(signals.watchers ?? "—");
+  $("#s-made").textContent = String(made);
+  $("#s-throttled").textContent = signals.throttled ? `${signals.throttled} held back by the per-key limit` : "";
+  $("#s-match").textContent = timing.p50 === null || timing.p50 === undefined ? "—" : `${timing.p50} ms`;
+  $("#s-match-detail").textContent = timing.tokens ? `median · p99 ${timing.p99} ms over ${timing.tokens} tokens` : "no token matched yet";
+  $("#s-backlog").textContent = String(signals.backlog ?? 0);
+  rows("#signal-channels", Object.entries(CHANNEL_NAMES).map(([key, name]) => {
+    const row = channels[key] || {};
+    return [name, row.sent ?? 0, row.retried ?? 0,
+      el("span", { class: row.dead ? "bad" : "" }, String(row.dead ?? 0)), row.dropped ?? 0];
+  }));
+  const letters = signals.dead_letters || [];
+  rows("#dead-letters", letters.map((d) => [time(d.at), CHANNEL_NAMES[d.channel] || d.channel,
+    (d.watchers || []).join(", "), d.signals, d.attempts, d.error]));
+  $("#dead-letters").hidden = letters.length === 0;
+  $("#dead-letters-empty").hidden = letters.length > 0;
+}
+
 function render(snap) {
   lastSnapshot = snap;
   renderVitals(snap);
@@ -131,6 +155,7 @@ function render(snap) {
   if (snap.budget) renderBudget(snap.budget);
   renderScans(snap.scans);
   if (snap.outcomes) renderOutcomes(snap.outcomes);
+  if (snap.signals) renderSignals(snap.signals);
 }
 
 // ---- data: live over the socket, polled over REST while the socket is down -----------------
