@@ -8,8 +8,10 @@ import { rowOf } from "./model.js";
 import { ScanButton } from "./scan.js";
 import { FilterBar } from "./filters.js";
 import { showConnection, wireAlertsPanel } from "./panels.js";
+import { Signals } from "./signals.js";
 import { WATCH_KEY, loadWatchlist, parseQuery, passes, saveWatchlist, toQuery, visibleRows } from "./state.js";
 import { buildRow, renderHead, tickAges, toast } from "./view.js";
+import { WatchForm } from "./watch_form.js";
 
 const $ = (id) => document.getElementById(id);
 const chains = (document.body.dataset.chains || "").split(",").filter(Boolean);
@@ -27,6 +29,7 @@ let watched = loadWatchlist(localStorage);
 let visible = [];
 let activeSeq = null;
 let detailKey = hashKey();
+let detailOpener = null; // what gets the focus back when the detail closes (else the active row)
 let renderQueued = false;
 let pointerInGrid = false;
 let newAbove = 0;
@@ -35,6 +38,8 @@ const client = new window.TokenDiscoveryClient();
 const alerts = new Alerts(localStorage, document.title);
 const scan = new ScanButton($("scan"), $("scan-state"), client);
 const filters = new FilterBar(setState, () => state);
+const signals = new Signals({ client, alerts, storage: localStorage, findToken: (key) => Boolean(recordByKey(key)), openToken });
+const watchForm = new WatchForm(signals, () => state);
 window.tokenDiscovery = { client, records };
 
 /** The "chain:address" a shared link points at (#base%3A0x...), or null; a malformed link is ignored. */
@@ -166,6 +171,7 @@ function syncHead() {
 function stateChanged() {
   history.replaceState(history.state, "", pageUrl());
   filters.show(state);
+  watchForm.show(state);
   syncHead();
   scheduleRender();
 }
@@ -202,9 +208,17 @@ function pageUrl() {
   return `${location.pathname}${toQuery(state)}${detailKey ? `#${encodeURIComponent(detailKey)}` : ""}`;
 }
 
-function openDetail(key) {
+/** Open a token's detail from elsewhere (a signal); false when the grid does not hold it. */
+function openToken(key, opener) {
+  if (!recordByKey(key)) return false;
+  openDetail(key, opener);
+  return true;
+}
+
+function openDetail(key, opener = null) {
   const wasOpen = detailKey !== null;
   detailKey = key;
+  detailOpener = opener;
   if (!wasOpen) history.pushState({ detail: true }, "", pageUrl()); // Back closes the panel
   stateChanged();
   showDetail(true);
@@ -230,7 +244,9 @@ function closeDetail(restoreFocus, viaHistory = false) {
   document.body.classList.remove("detail-open");
   if (was && !viaHistory && history.state?.detail) history.back(); // leave the entry the panel pushed
   else if (was) stateChanged();
-  if (restoreFocus) focusRow(activeSeq);
+  if (restoreFocus && detailOpener?.isConnected && detailOpener.offsetParent) detailOpener.focus();
+  else if (restoreFocus) focusRow(activeSeq);
+  detailOpener = null;
 }
 
 // ---- keyboard and pointer on the grid ------------------------------------------------------
@@ -335,6 +351,7 @@ function trackTopbar() {
 async function start() {
   trackTopbar();
   filters.show(state);
+  watchForm.show(state);
   syncHead();
   wireGrid();
   wireExport();
@@ -352,6 +369,7 @@ async function start() {
   render();
   if (detailKey) showDetail();
   client.connect();
+  signals.attach();
   scan.refresh();
   setInterval(() => tickAges(tbody, Date.now()), 15000);
   setInterval(() => state.maxAge && scheduleRender(), 30000); // tokens age out of a "≤ 15 m" view
