@@ -77,7 +77,8 @@ def test_every_match_reaches_the_webhook_signed_and_the_telegram_chat(
     messages = requests.get(f"{simulator.url}/_sim/telegram", timeout=5).json()["messages"]
     assert {m["chat"]["id"] for m in messages} == {CHAT} and all(m["parse_mode"] == "HTML" for m in messages)
     assert sum(m["text"].count("🔔") for m in messages) == len(risky)
-    assert all("risky &lt;b&gt;&amp; co" in m["text"] for m in messages)  # the name as text, never as markup
+    assert all("risky &lt;b&gt;&amp; co" in m["sent_text"] for m in messages)  # the name escaped as text...
+    assert all(m["text"].startswith("🔔 risky <b>& co\n") for m in messages)  # ...which the chat shows as written
     counts = services_of(app).signals.outbox.counts
     assert counts["webhook", "sent"] == counts["telegram", "sent"] == len(risky)
 

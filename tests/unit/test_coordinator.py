@@ -310,3 +310,21 @@ def test_each_scan_logs_one_structured_line_readable_as_text_and_as_json(world: 
     line = json.loads(JsonFormatter().format(record))
     assert line["level"] == "INFO" and line["scan"]["id"] == outcome.report.scan_id
     assert line["scan"]["origin"] == "auto" and line["scan"]["status"] == "completed" and line["scan"]["calls"] == {}
+
+
+def test_scanning_is_true_while_a_scan_runs_and_false_once_it_is_done(world: World) -> None:
+    running, release, seen = threading.Event(), threading.Event(), []
+
+    def body(state: Any) -> ScanTally:
+        seen.append(world.service.coordinator.scanning())
+        running.set()
+        assert release.wait(WAIT)
+        return ScanTally()
+
+    assert not world.service.coordinator.scanning()
+    world.scanner.body = body
+    trigger = world.executor.submit(world.service.trigger_scan, 5, None, WAIT)
+    assert running.wait(WAIT) and world.service.coordinator.scanning()
+    release.set()
+    assert isinstance(trigger.result(WAIT), Finished)
+    assert seen == [True] and not world.service.coordinator.scanning()  # a settled flight is not a scan

@@ -104,3 +104,19 @@ class FakeChannel:
 
     def send(self, batch: Any) -> Outcome:
         raise AssertionError("no worker runs in this test")
+
+
+def test_the_index_is_read_again_only_when_a_watcher_changed_in_any_process(monkeypatch: Any) -> None:
+    dispatcher, sent, _, store = setup({"levels": ["safe"]})
+    reads = []
+    every = WatcherBook.every
+    monkeypatch.setattr(WatcherBook, "every", lambda book: reads.append(1) or every(book))
+    monkeypatch.setattr(dispatch, "RELOAD_SECONDS", 0.0)  # ask the store at every token
+    for seq in range(1, 4):
+        dispatcher.dispatch(events.NEW_TOKEN, token("safe", seq))
+    assert len(reads) == 1 and len(sent) == 3  # read once, then nothing changed
+    other = {"id": "0123456789abcdef", "owner": "f" * 64, "name": "made elsewhere", "rules": {"levels": ["safe"]},
+             "webhook_url": None, "telegram_chat_id": None, "secret": "s", "created_at": NOW.isoformat()}  # fmt: skip
+    store.save_watcher(other)  # as another process's book would: this one's version does not move
+    dispatcher.dispatch(events.NEW_TOKEN, token("safe", 4))
+    assert len(reads) == 2 and [s["watcher_name"] for _, s in sent[3:]] == ["w", "made elsewhere"]

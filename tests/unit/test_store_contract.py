@@ -266,3 +266,17 @@ def test_a_watcher_keeps_its_newest_hundred_signals_and_loses_them_with_it(opene
     assert store.delete_watcher("w1") and not store.delete_watcher("w1")
     assert store.signals("w1") == [] and [s["seq"] for s in store.signals("w2")] == [7]
     assert [w["id"] for w in store.watchers()] == ["w2"]
+
+
+def test_every_change_of_a_watcher_changes_the_version_every_process_reads(opener: Opener) -> None:
+    store = opener(200)
+    versions = [store.watchers_version()]
+    store.save_watcher(watcher("w1", "alice"))
+    versions.append(opener(200).watchers_version())  # what another process reads
+    store.save_watcher({**watcher("w1", "alice"), "name": "renamed"})
+    versions.append(store.watchers_version())
+    store.add_signals([{"watcher_id": "w1", "seq": 1, "matched": []}])  # a signal is not a change of a watcher
+    versions.append(store.watchers_version())
+    store.delete_watcher("w1")
+    versions.append(opener(200).watchers_version())
+    assert versions[0] < versions[1] < versions[2] == versions[3] < versions[4]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,8 @@ def start_signals(socketio: SocketIO, notifier: SocketNotifier, services: Servic
     dispatcher = SignalDispatcher(
         services.watchers, services.store, send, services.watchers.clock, outbox, config.signals_per_minute
     )
+    dispatcher.pace = idle_wait(socketio)
+    dispatcher.scanning = services.service.coordinator.scanning
     notifier.on_announce = dispatcher.offer
     socketio.start_background_task(dispatcher.run)
     for _ in range(WORKERS):
@@ -158,6 +161,21 @@ def start_signals(socketio: SocketIO, notifier: SocketNotifier, services: Servic
     services.on_close.extend((dispatcher.stop, outbox.stop))
     services.signals = dispatcher
     return dispatcher
+
+
+def idle_wait(socketio: SocketIO) -> Callable[[float], None]:
+    """What the signal worker waits on between slices of work: under gevent, until no other greenlet can run (a
+    scan, a broadcast and every request go first) or the patience given has run out, so a loop that is never idle
+    still lets signals through; else a plain yield."""
+    if socketio.async_mode != "gevent":
+        return lambda patience: socketio.sleep(0)
+    import gevent
+
+    def idle(patience: float) -> None:
+        with gevent.Timeout(patience, False):
+            gevent.idle()
+
+    return idle
 
 
 def socketio_of(app: Flask) -> SocketIO:

@@ -67,7 +67,7 @@ def _get(summary: str, schema: dict[str, Any], *codes: int, **extra: Any) -> dic
     return {"get": {"summary": summary, "responses": {"200": _json(schema, "OK"), **_errors(*codes)}, **extra}}
 
 
-def _paths() -> dict[str, Any]:
+def _paths(telegram: bool) -> dict[str, Any]:
     """Every route."""
     tokens = _object(success={"type": "boolean"}, count={"type": "integer"},
                      tokens={"type": "array", "items": {"$ref": "#/components/schemas/TokenRecord"}})  # fmt: skip
@@ -108,7 +108,7 @@ def _paths() -> dict[str, Any]:
         "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
             "200": {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
         "/api/openapi.json": _get("This document", {"type": "object"}),
-        **watcher_paths(),
+        **watcher_paths(telegram),
     }  # fmt: skip
 
 
@@ -152,13 +152,18 @@ def _with_inputs(paths: dict[str, Any], app: Flask) -> dict[str, Any]:
     return paths
 
 
+def _has_telegram(app: Flask) -> bool:
+    """Whether the app has a Telegram bot to send signals to chats."""
+    return bool(app.extensions["token_discovery"].config.telegram_bot_token)
+
+
 def document(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3 document of `app`."""
     return {
         "openapi": "3.0.3",
         "info": {"title": "Token Discovery", "version": "1.0.0",
                  "description": "One shared scan of new tokens, risk-scored, for every connected user."},
-        "paths": _with_common_answers(_with_inputs(_paths(), app)),
+        "paths": _with_common_answers(_with_inputs(_paths(_has_telegram(app)), app)),
         "components": {"schemas": SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
             "session": {"type": "apiKey", "in": "cookie", "name": "session"},

@@ -51,9 +51,10 @@ WATCHER = {"type": "object", "properties": {"id": {"type": "string"}, "name": {"
                                             "created_at": {"type": "string"}}}  # fmt: skip
 
 
-def _body(required: list[str]) -> dict[str, Any]:
-    """A watcher request body."""
-    schema = {"type": "object", "properties": FIELDS, "additionalProperties": False,
+def _body(required: list[str], telegram: bool) -> dict[str, Any]:
+    """A watcher request body (a Telegram chat only where the server has a bot)."""
+    fields = FIELDS if telegram else {name: field for name, field in FIELDS.items() if name != "telegram_chat_id"}
+    schema = {"type": "object", "properties": fields, "additionalProperties": False,
               **({"required": required} if required else {})}  # fmt: skip
     return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
 
@@ -66,14 +67,14 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): _json(ERROR, texts[code]) for code in codes}
 
 
-def watcher_paths() -> dict[str, Any]:
-    """The watchers API's paths."""
+def watcher_paths(telegram: bool) -> dict[str, Any]:
+    """The watchers API's paths; `telegram`: whether the server has a bot (TELEGRAM_BOT_TOKEN) to send to chats."""
     ident = [{"name": "watcher_id", "in": "path", "required": True, "schema": {"type": "string"}}]
     one = _json({"type": "object", "properties": {"success": {"type": "boolean"}, "watcher": WATCHER}}, "OK")
     return {
         "/api/watchers": {
             "post": {"summary": "Make a watcher; a first one without X-Watcher-Key gets an owner key, returned once",
-                     "security": [{}, *KEY], "requestBody": _body(["name", "rules"]),
+                     "security": [{}, *KEY], "requestBody": _body(["name", "rules"], telegram),
                      "responses": {"201": _json({"type": "object", "properties": {
                          "success": {"type": "boolean"}, "watcher": WATCHER, "owner_key": {"type": "string"}}},
                          "Made (the webhook secret is shown this once)"), **_errors(400, 401, 403)}},
@@ -83,7 +84,7 @@ def watcher_paths() -> dict[str, Any]:
         },
         "/api/watchers/{watcher_id}": {
             "patch": {"summary": "Change some fields of a watcher", "security": KEY, "parameters": ident,
-                      "requestBody": _body([]), "responses": {"200": one, **_errors(400, 401, 403, 404)}},
+                      "requestBody": _body([], telegram), "responses": {"200": one, **_errors(400, 401, 403, 404)}},
             "delete": {"summary": "Delete a watcher and its signals", "security": KEY, "parameters": ident,
                        "responses": {"200": _json({"type": "object"}, "Deleted"), **_errors(401, 404)}},
         },

@@ -238,6 +238,11 @@ class ScanCoordinator:
         with self._lock:
             return self._current or self._last
 
+    def scanning(self) -> bool:
+        """Whether a scan is in flight in this process and not yet settling (one reference read: atomic)."""
+        current = self._current
+        return current is not None and not current.settling
+
     def last(self) -> Flight | None:
         """The last settled flight (one reference read: atomic)."""
         return self._last

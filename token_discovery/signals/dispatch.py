@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 import queue
-import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -20,13 +19,18 @@ from token_discovery import events
 from token_discovery.signals.book import Watcher, WatcherBook
 from token_discovery.signals.matching import WatcherIndex
 from token_discovery.signals.outbox import Delivery, Outbox
+from token_discovery.signals.payloads import SignalMaker
 from token_discovery.store.base import StoreUnavailable, TokenStore
 from token_discovery.windows import MovingWindows
 
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000  # tokens waiting to be matched; past it one is dropped and counted
-RELOAD_SECONDS = 5.0  # watchers changed by another process are seen within this
+CHUNK = 20  # signals kept in one write
+SLICE_SECONDS = 0.001  # the longest the worker runs before it lets the event loop serve what else is waiting
+PATIENCE_SECONDS = 0.002  # how long it then waits for the loop to have nothing else to do, at most...
+SCAN_PATIENCE_SECONDS = 0.02  # ...and while a scan runs here: a busy loop gives signals 5% of its time at most
+RELOAD_SECONDS = 5.0  # watchers changed by another process are seen within this (a cheap question to the store)
 CHANNELS = ("socket", "webhook", "telegram")
 OUTCOMES = ("sent", "retried", "dead", "dropped")  # dead: failed for good, after its retries
 Send = Callable[[str, dict[str, Any]], None]  # (owner, signal): to the owner's sockets
@@ -51,9 +55,11 @@ class SignalDispatcher:
         self._idle = threading.Condition()
         self._pending = 0
         self._index: WatcherIndex | None = None
-        self._loaded: tuple[int, float] = (-1, 0.0)
+        self._loaded: tuple[int, int, float] = (-1, -1, 0.0)  # the book's version, the store's, when asked
         self.dropped = self.signals_made = 0
-        self.match_seconds: list[float] = []  # the latest matching times, for the admin console and /metrics
+        self.match_seconds: deque[float] = deque(maxlen=1000)  # the latest matching times, for the console
+        self.pace: Callable[[float], None] = lambda patience: None  # waits up to `patience` s for an idle loop
+        self.scanning: Callable[[], bool] = lambda: False  # a scan runs here: its work goes first
 
     def offer(self, event: str, payload: Mapping[str, Any]) -> None:
         """Hand over an announced token (new_token or token_updated); never waits."""
@@ -69,7 +75,11 @@ class SignalDispatcher:
             log.warning("signal queue full (%d tokens): a token was not matched against the watchers", QUEUE_SIZE)
 
     def run(self) -> None:
-        """The worker: match and send until stopped."""
+        """The worker: read the watchers before the first token comes, then match and send until stopped."""
+        try:
+            self._current_index()
+        except StoreUnavailable:
+            log.warning("watchers not read at start: the store does not answer (read again with the first token)")
         while (item := self._queue.get()) is not None:
             try:
                 self.dispatch(*item)
@@ -97,15 +107,22 @@ class SignalDispatcher:
             return 0  # only a change of verdict is a signal for an update
         token = {key: value for key, value in record.items() if key != "changes"}
         matches = self._current_index().match(token, self._clock(), level_changed=changed)
-        self.match_seconds = [*self.match_seconds[-999:], time.perf_counter() - started]
+        self.match_seconds.append(time.perf_counter() - started)
         if not matches:
             return 0
-        signals = [_signal(watcher, why, token, self._clock()) for watcher, why in matches]
-        self._store.add_signals(signals)
-        for signal, (watcher, _) in zip(signals, matches, strict=True):
-            self._deliver(watcher, signal)
-        self.signals_made += len(signals)
-        return len(signals)
+        maker, worked_since = SignalMaker(token, self._clock()), time.perf_counter()
+        for first in range(0, len(matches), CHUNK):  # the scan's own writes and the event loop get their turns
+            made = [
+                (watcher, *maker.make(watcher.id, watcher.name, why)) for watcher, why in matches[first : first + CHUNK]
+            ]
+            self._store.add_signals([kept for _, _, kept in made])
+            for watcher, sent, _ in made:
+                self._deliver(watcher, sent)
+            if time.perf_counter() - worked_since >= SLICE_SECONDS:
+                self.pace(SCAN_PATIENCE_SECONDS if self.scanning() else PATIENCE_SECONDS)
+                worked_since = time.perf_counter()
+        self.signals_made += len(matches)
+        return len(matches)
 
     def _deliver(self, watcher: Watcher, signal: dict[str, Any]) -> None:
         """A kept signal to its owner's sockets and the watcher's webhook and chat, within the key's limit a minute
@@ -138,15 +155,19 @@ class SignalDispatcher:
         }
 
     def _current_index(self) -> WatcherIndex:
-        """The index of every watcher, rebuilt when this process changed one or RELOAD_SECONDS have passed."""
-        version, loaded_at = self._loaded
-        if self._index is None or version != self._book.version or time.monotonic() - loaded_at > RELOAD_SECONDS:
-            try:
-                self._index = WatcherIndex(self._book.every())
-                self._loaded = (self._book.version, time.monotonic())
-            except StoreUnavailable:
-                if self._index is None:
-                    raise
+        """The index of every watcher, read again only when a watcher changed: here (the book's version) or in
+        any process (the store's count of changes, asked at most every RELOAD_SECONDS)."""
+        local, stored, asked_at = self._loaded
+        now = time.monotonic()
+        try:
+            if self._index is None or local != self._book.version or now - asked_at > RELOAD_SECONDS:
+                version = self._store.watchers_version()
+                if self._index is None or local != self._book.version or version != stored:
+                    local, self._index = self._book.version, WatcherIndex(self._book.every())
+                self._loaded = (local, version, now)
+        except StoreUnavailable:
+            if self._index is None:
+                raise
         assert self._index is not None
         return self._index
 
@@ -160,9 +181,3 @@ class SignalDispatcher:
 def _quantile(ordered: list[float], q: float) -> float | None:
     """A quantile of sorted seconds, in milliseconds (None without any)."""
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3) if ordered else None
-
-
-def _signal(watcher: Watcher, matched: list[str], token: dict[str, Any], at: datetime) -> dict[str, Any]:
-    """The `signal` event of the contract, with when it was made."""
-    return {"id": secrets.token_hex(8), "watcher_id": watcher.id, "watcher_name": watcher.name, "token": token,
-            "matched": matched, "at": at.isoformat()}  # fmt: skip

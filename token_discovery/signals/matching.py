@@ -6,7 +6,7 @@ The result is always what `Rules.match` says for each watcher (a property test h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +29,7 @@ class Facts:
     buys_h1: int | None
     names: tuple[str, ...]  # name and symbol, lower-cased
     flags: frozenset[str]  # the excludable flags the token is known to have
+    texts: tuple[tuple[str, str], ...] = ()  # ("name" or "symbol", as written), for the reasons
 
     @classmethod
     def of(cls, record: Mapping[str, Any], now: datetime) -> Facts:
@@ -47,6 +48,7 @@ class Facts:
             buys_h1=buys if isinstance(buys, int) else None,
             names=tuple(text.lower() for text in (data.get("name"), data.get("symbol")) if isinstance(text, str)),
             flags=frozenset(flag for flag, present in EXCLUDABLE.items() if present(data)),
+            texts=tuple((key, text) for key in ("name", "symbol") if isinstance(text := data.get(key), str)),
         )
 
 
@@ -86,12 +88,57 @@ class WatcherIndex:
         """Each watcher the token matches, with why, in no particular order."""
         facts = Facts.of(record, now)
         chain, level = str(facts.chain), str(facts.level)
-        found = []
+        reasons, found = Reasons(facts, level_changed), []
         for key in {(level_changed, chain, level), (level_changed, chain, ANY), (level_changed, ANY, level),
                     (level_changed, ANY, ANY)}:  # fmt: skip
             for watcher in self._buckets.get(key, ()):
                 if passes(watcher.rules, facts):
-                    why = watcher.rules.match(record, now, level_changed)
-                    if why is not None:
-                        found.append((watcher, why))
+                    found.append((watcher, reasons.of(watcher.rules)))
         return found
+
+
+class Reasons:
+    """The lines saying why one token matches, each written once however many watchers use it; the same lines
+    `Rules.match` writes (the property test holds them equal)."""
+
+    def __init__(self, facts: Facts, level_changed: bool) -> None:
+        self._facts, self._first = facts, ["its risk level changed"] if level_changed else []
+        self._lines: dict[tuple[Any, ...], str] = {}
+
+    def of(self, rules: Rules) -> list[str]:
+        """The lines for a watcher whose rules the token passes."""
+        facts, line = self._facts, self._line
+        why = list(self._first)
+        if rules.chains:
+            why.append(line(("chain",), lambda: f"on {facts.chain}"))
+        if rules.levels:
+            why.append(line(("level",), lambda: f"verdict {facts.level}"))
+        if rules.max_score is not None:
+            why.append(line(("score", rules.max_score), lambda: f"risk score {facts.score} <= {rules.max_score}"))
+        if rules.min_liquidity_usd is not None:
+            floor = rules.min_liquidity_usd
+            why.append(line(("liquidity", floor), lambda: f"liquidity ${facts.liquidity:,.0f} >= ${floor:,.0f}"))
+        if rules.max_age_minutes is not None:
+            why.append(line(("age",), lambda: f"{facts.age_minutes:.0f} minutes old"))
+        if rules.min_buys_h1 is not None:
+            why.append(line(("buys",), lambda: f"{facts.buys_h1} buys in the last hour"))
+        if rules.pattern is not None:
+            why.append(line(("pattern", rules.pattern), lambda: self._named(rules.pattern or "")))
+        if rules.exclude_flags:
+            why.append(line(("clean", rules.exclude_flags),
+                            lambda: f"none of: {', '.join(sorted(rules.exclude_flags))}"))  # fmt: skip
+        return why
+
+    def _line(self, key: tuple[Any, ...], write: Callable[[], str]) -> str:
+        """A line, written the first time it is asked for."""
+        text = self._lines.get(key)
+        if text is None:
+            text = self._lines[key] = write()
+        return text
+
+    def _named(self, pattern: str) -> str:
+        """Which of the name and the symbol the pattern matched, first."""
+        for key, text in self._facts.texts:
+            if pattern_matches(pattern, text.lower()):
+                return f"{key} {text!r} matches {pattern!r}"
+        return f"matches {pattern!r}"

@@ -21,6 +21,7 @@ TEXT_MAX_CHARS = 4096  # sendMessage's limit
 SECONDS_PER_CHAT = 3.0  # 20 messages a minute in a group
 SECONDS_PER_MESSAGE = 1 / 30  # about 30 messages a second for a bot
 REASONS_SHOWN = 3
+MAX_RETRY_AFTER = 7 * 86400  # the longest wait a 429 may ask for that is believed (flood waits of hours are real)
 VERDICT_MARK = {"safe": "🟢", "risky": "🔴", "unknown": "⚪"}
 
 
@@ -127,6 +128,7 @@ def _judged(response: requests.Response) -> Outcome:
     if response.status_code == 429:
         parameters = body.get("parameters")
         retry_after = parameters.get("retry_after") if isinstance(parameters, dict) else None
-        wait = float(retry_after) if isinstance(retry_after, int | float) and 0 <= retry_after <= 3600 else 30.0
+        known = isinstance(retry_after, int | float) and 0 <= retry_after <= MAX_RETRY_AFTER
+        wait = float(retry_after) if known and retry_after is not None else 30.0  # older 429s say no wait: 30 s
         return Outcome(False, f"Telegram: {description}", retryable=True, retry_after=wait)
     return Outcome(False, f"Telegram: {description}", retryable=response.status_code >= 500)

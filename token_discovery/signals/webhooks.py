@@ -32,8 +32,9 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def body_of(delivery: Delivery) -> bytes:
-    """What is POSTed: the signal as compact JSON."""
-    return json.dumps(delivery.signal, separators=(",", ":"), ensure_ascii=False).encode()
+    """What is POSTed: the signal as compact JSON (the text it was made with, when it carries one)."""
+    text = getattr(delivery.signal, "json_text", None)
+    return (text if isinstance(text, str) else json.dumps(delivery.signal, separators=(",", ":"))).encode()
 
 
 class WebhookChannel:

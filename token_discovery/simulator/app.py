@@ -122,11 +122,13 @@ class SimulatorApp:
         rate_scale: float = 1.0,
         spawn_seconds: float = 15.0,
         clock: Callable[[], float] = time.time,
+        latency: float = 0.0,
     ) -> None:
         self.universe = Universe(seed, clock, spawn_seconds)
         self.faults = FaultBook()
         self.stats = CallStats()
         self.stopping = threading.Event()
+        self.latency = latency  # seconds every upstream answer takes, as a call over the internet does
         self._clock, self._rate_scale = clock, rate_scale
         self.limits = RateLimits(clock, rate_scale)
         self.telegram = TelegramBot(clock, rate_scale)
@@ -148,6 +150,8 @@ class SimulatorApp:
 
     def _upstream(self, route: str, request: Request, values: dict[str, str]) -> Response:
         """One upstream call: counted, then a fault, a rate-limit answer, or the real answer."""
+        if self.latency:
+            self.stopping.wait(self.latency)
         fault = self.faults.take(route)
         self.stats.count(route, limited=fault is not None and fault.mode in ("429", "4029"))
         if fault is not None:

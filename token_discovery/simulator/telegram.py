@@ -83,14 +83,22 @@ class TelegramBot:
         """The sent Message, kept."""
         with self._lock:
             message_id, self._next_id = self._next_id, self._next_id + 1
-            chat_id = body["chat_id"]
+            chat_id, private = body["chat_id"], isinstance(body["chat_id"], int) and body["chat_id"] > 0
+            chat = {"id": chat_id, "first_name": "Trader", "username": f"trader{chat_id}", "type": "private"} \
+                if private else {"id": chat_id, "title": "Signals", "type": "channel"}  # fmt: skip
             message = {"message_id": message_id, "from": {"id": int(token.split(":")[0]), "is_bot": True,
                                                           "first_name": "Token Discovery", "username": "td_sim_bot"},
-                       "chat": {"id": chat_id, "type": "private" if isinstance(chat_id, int) and chat_id > 0
-                                else "channel"},
-                       "date": int(self._clock()), "text": body["text"]}  # fmt: skip
-            self.messages.append({**message, "parse_mode": body.get("parse_mode")})
+                       "chat": chat, "date": int(self._clock()), **_content(body)}  # fmt: skip
+            self.messages.append({**message, "sent_text": body["text"], "parse_mode": body.get("parse_mode")})
         return message
+
+
+def _content(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The text as Telegram keeps it: HTML parsed into plain text and entities."""
+    if body.get("parse_mode") != "HTML":
+        return {"text": body["text"]}
+    reader = parsed(body["text"])
+    return {"text": reader.text, **({"entities": reader.entities} if reader.entities else {})}
 
 
 def _refusal(body: Any) -> Answer | None:
@@ -112,34 +120,70 @@ def _refusal(body: Any) -> Answer | None:
     return None
 
 
-class _TagChecker(HTMLParser):
-    """Walks Telegram HTML: only the supported tags, each closed in order."""
+ENTITY_TYPES = {"b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
+                "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "code": "code", "pre": "pre",
+                "a": "text_link", "tg-spoiler": "spoiler", "blockquote": "blockquote", "span": "spoiler",
+                "tg-emoji": "custom_emoji"}  # fmt: skip
 
-    def __init__(self) -> None:
+
+class _Parsed(HTMLParser):
+    """Telegram HTML read as the Bot API does: the text without its markup, the entities (offsets in UTF-16 code
+    units), or the first problem, worded as Telegram words it."""
+
+    def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.open: list[str] = []
-        self.problem = ""
+        self._source, self._starts = source, [0]
+        for line in source.splitlines(keepends=True):
+            self._starts.append(self._starts[-1] + len(line))
+        self.text, self.problem = "", ""
+        self.entities: list[dict[str, Any]] = []
+        self._open: list[tuple[str, int, str | None]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         """An opening tag must be a supported one."""
         if tag not in HTML_TAGS:
-            self.problem = self.problem or f'unsupported start tag "{tag}"'
-        self.open.append(tag)
+            self.problem = self.problem or f'Unsupported start tag "{tag}" at byte offset {self._byte_offset()}'
+        self._open.append((tag, _utf16_length(self.text), dict(attrs).get("href")))
 
     def handle_endtag(self, tag: str) -> None:
-        """A closing tag must close the last one opened."""
-        if not self.open or self.open.pop() != tag:
-            self.problem = self.problem or f'can\'t find end tag corresponding to start tag "{tag}"'
+        """A closing tag must close the last one opened; it makes an entity."""
+        if not self._open or self._open[-1][0] != tag:
+            self.problem = self.problem or f'Can\'t find end tag corresponding to start tag "{tag}"'
+            return
+        _, start, url = self._open.pop()
+        length = _utf16_length(self.text) - start
+        if length and tag in ENTITY_TYPES:
+            entity: dict[str, Any] = {"type": ENTITY_TYPES[tag], "offset": start, "length": length}
+            self.entities.append({**entity, "url": url} if tag == "a" and url else entity)
+
+    def handle_data(self, data: str) -> None:
+        """Text between tags, entities already decoded."""
+        self.text += data
+
+    def _byte_offset(self) -> int:
+        """Where the tag being read starts, in UTF-8 bytes of the message."""
+        line, column = self.getpos()
+        return len(self._source[: self._starts[line - 1] + column].encode())
+
+
+def _utf16_length(text: str) -> int:
+    """A text's length as Telegram counts offsets: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def parsed(text: str) -> _Parsed:
+    """An HTML message parsed."""
+    reader = _Parsed(text)
+    reader.feed(text)
+    reader.close()
+    if not reader.problem and reader._open:
+        reader.problem = f'Can\'t find end tag corresponding to start tag "{reader._open[-1][0]}"'
+    return reader
 
 
 def html_problem(text: str) -> str:
     """What Telegram would object to in an HTML message ("" when nothing): an unknown tag, an unclosed one,
     or a bare `<` or `&` that is not an entity."""
     if re.search(r"<(?![a-zA-Z/])", text) or re.search(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)", text):
-        return 'unescaped "<" or "&"'
-    checker = _TagChecker()
-    checker.feed(text)
-    checker.close()
-    if not checker.problem and checker.open:
-        return f'can\'t find end tag corresponding to start tag "{checker.open[-1]}"'
-    return checker.problem
+        return 'Unescaped "<" or "&"'
+    return parsed(text).problem

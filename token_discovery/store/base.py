@@ -97,6 +97,10 @@ class TokenStore(Protocol):
         """Remove a watcher and its signals; whether it existed."""
         ...
 
+    def watchers_version(self) -> int:
+        """A number that changes whenever any process saves or deletes a watcher (to know when to read them again)."""
+        ...
+
     def add_signals(self, documents: Sequence[Mapping[str, Any]]) -> None:
         """Keep signal documents (each names its `watcher_id`); each watcher keeps its newest SIGNALS_KEPT."""
         ...

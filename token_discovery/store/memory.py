@@ -27,6 +27,7 @@ class MemoryStore:
         self._outcomes: dict[tuple[str, str], dict[str, Any]] = {}
         self._watchers: dict[str, dict[str, Any]] = {}
         self._signals: dict[str, list[dict[str, Any]]] = {}
+        self._watchers_version = 0
 
     def upsert(
         self, chain: str, address: str, data: Mapping[str, Any], score: int, level: str, complete: bool, at: datetime
@@ -141,6 +142,11 @@ class MemoryStore:
         """Insert or replace a watcher by its id (a replaced one keeps its place)."""
         with self._lock:
             self._watchers[document["id"]] = copy.deepcopy(dict(document))
+            self._watchers_version += 1
+
+    def watchers_version(self) -> int:
+        """How many times watchers were saved or deleted."""
+        return self._watchers_version
 
     def watchers(self, owner: str | None = None) -> list[dict[str, Any]]:
         """Every watcher, or an owner's, oldest first."""
@@ -151,6 +157,7 @@ class MemoryStore:
         """Remove a watcher and its signals; whether it existed."""
         with self._lock:
             self._signals.pop(watcher_id, None)
+            self._watchers_version += 1
             return self._watchers.pop(watcher_id, None) is not None
 
     def add_signals(self, documents: Sequence[Mapping[str, Any]]) -> None:

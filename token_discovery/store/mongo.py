@@ -62,10 +62,11 @@ class MongoStore:
         self.outcomes_for = self.outcome_table.outcomes_for
         self.due_outcomes = self.outcome_table.due_outcomes
         self.outcomes_since = self.outcome_table.outcomes_since
-        self.watcher_table = MongoWatchers(database["watchers"], database["signals"])
+        self.watcher_table = MongoWatchers(database["watchers"], database["signals"], database["counters"])
         self.save_watcher = self.watcher_table.save_watcher
         self.watchers = self.watcher_table.watchers
         self.delete_watcher = self.watcher_table.delete_watcher
+        self.watchers_version = self.watcher_table.watchers_version
         self.add_signals = self.watcher_table.add_signals
         self.signals = self.watcher_table.signals
         self._indexed = False

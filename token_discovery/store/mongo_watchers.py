@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -11,14 +12,18 @@ from pymongo.collection import Collection
 from pymongo.errors import PyMongoError
 
 from token_discovery.store.base import SIGNALS_KEPT, StoreUnavailable
+from token_discovery.store.retention import PruneSchedule
 
 
 class MongoWatchers:
     """Watcher documents keyed by id, and signals with a per-watcher number; the store lends the collections."""
 
-    def __init__(self, watchers: Collection[Any], signals: Collection[Any]) -> None:
-        self._watchers, self._signals = watchers, signals
+    def __init__(self, watchers: Collection[Any], signals: Collection[Any], counters: Collection[Any]) -> None:
+        self._watchers, self._signals, self._counters = watchers, signals, counters
         self._indexed = False
+        self._prune = PruneSchedule()
+        self._numbers = threading.Lock()
+        self._last_number = 0
 
     def _index(self) -> None:
         """Create the indexes once."""
@@ -35,6 +40,7 @@ class MongoWatchers:
             created = existing["created"] if existing else time.time_ns()  # keeps the order watchers were made in
             self._watchers.replace_one({"_id": document["id"]}, {"owner": document["owner"], "created": created,
                                                                  "document": dict(document)}, upsert=True)  # fmt: skip
+            self._bump()
         except PyMongoError as error:
             raise StoreUnavailable(str(error)) from error
 
@@ -52,24 +58,52 @@ class MongoWatchers:
         try:
             removed = self._watchers.delete_one({"_id": watcher_id}).deleted_count
             self._signals.delete_many({"watcher_id": watcher_id})
+            self._bump()
+            self._prune.forget(watcher_id)
             return bool(removed)
         except PyMongoError as error:
             raise StoreUnavailable(str(error)) from error
 
-    def add_signals(self, documents: Sequence[Mapping[str, Any]]) -> None:
-        """Keep some signals; each watcher keeps its newest SIGNALS_KEPT."""
-        if not documents:
-            return
+    def watchers_version(self) -> int:
+        """How many times watchers were saved or deleted, by any process."""
         try:
-            self._index()
-            for document in documents:
-                watcher_id = document["watcher_id"]
-                newest = self._signals.find_one({"watcher_id": watcher_id}, sort=[("number", DESCENDING)])
-                number = (newest["number"] + 1) if newest else 1
-                self._signals.insert_one({"watcher_id": watcher_id, "number": number, "document": dict(document)})
-                self._signals.delete_many({"watcher_id": watcher_id, "number": {"$lte": number - SIGNALS_KEPT}})
+            found = self._counters.find_one({"_id": "watchers"})
         except PyMongoError as error:
             raise StoreUnavailable(str(error)) from error
+        return int(found["value"]) if found else 0
+
+    def _bump(self) -> None:
+        """Count one change of a watcher."""
+        self._counters.update_one({"_id": "watchers"}, {"$inc": {"value": 1}}, upsert=True)
+
+    def add_signals(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Keep some signals in one write; each watcher keeps its newest SIGNALS_KEPT."""
+        if not documents:
+            return
+        first = self._reserve(len(documents))
+        rows = [{"watcher_id": d["watcher_id"], "number": first + n, "document": dict(d)}
+                for n, d in enumerate(documents)]  # fmt: skip
+        try:
+            self._index()
+            self._signals.insert_many(rows, ordered=True)
+            for watcher_id in self._prune.due(d["watcher_id"] for d in documents):
+                self._clear_old(watcher_id)
+        except PyMongoError as error:
+            raise StoreUnavailable(str(error)) from error
+
+    def _reserve(self, count: int) -> int:
+        """The first of `count` numbers that grow with time (microseconds) and never repeat in this process."""
+        with self._numbers:
+            first = max(self._last_number + 1, time.time_ns() // 1000)
+            self._last_number = first + count - 1
+        return first
+
+    def _clear_old(self, watcher_id: str) -> None:
+        """Delete a watcher's signals older than its newest SIGNALS_KEPT."""
+        cutoff = list(self._signals.find({"watcher_id": watcher_id}, {"number": 1}).sort("number", DESCENDING)
+                      .skip(SIGNALS_KEPT).limit(1))  # fmt: skip
+        if cutoff:
+            self._signals.delete_many({"watcher_id": watcher_id, "number": {"$lte": cutoff[0]["number"]}})
 
     def signals(self, watcher_id: str, limit: int = SIGNALS_KEPT) -> list[dict[str, Any]]:
         """A watcher's latest signals, newest first."""

@@ -67,6 +67,7 @@ class SQLiteStore(SQLiteConnection):
         self.save_watcher = self.watcher_table.save_watcher
         self.watchers = self.watcher_table.watchers
         self.delete_watcher = self.watcher_table.delete_watcher
+        self.watchers_version = self.watcher_table.watchers_version
         self.add_signals = self.watcher_table.add_signals
         self.signals = self.watcher_table.signals
 

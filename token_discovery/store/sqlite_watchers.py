@@ -10,6 +10,7 @@ from typing import Any
 
 from token_discovery.store.base import SIGNALS_KEPT, StoreUnavailable
 from token_discovery.store.offloop import off_loop
+from token_discovery.store.retention import PruneSchedule
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS watchers (
@@ -25,6 +26,10 @@ CREATE TABLE IF NOT EXISTS signals (
 );
 CREATE INDEX IF NOT EXISTS signals_watcher ON signals (watcher_id, number);
 """
+BUMP = (
+    "INSERT INTO counters (name, value) VALUES ('watchers', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+    (),
+)  # every change of a watcher, in its transaction
 Query = Callable[[str, Iterable[Any]], list[sqlite3.Row]]
 
 
@@ -33,7 +38,8 @@ class SQLiteWatchers:
 
     def __init__(self, db: sqlite3.Connection, lock: threading.Lock, query: Query) -> None:
         self._db, self._lock, self._query = db, lock, query
-        db.executescript(SCHEMA)
+        self._prune = PruneSchedule()
+        db.executescript(SCHEMA)  # the counters table is the token store's own
 
     def save_watcher(self, document: Mapping[str, Any]) -> None:
         """Insert or replace a watcher by its id."""
@@ -42,7 +48,7 @@ class SQLiteWatchers:
             "INSERT INTO watchers VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET owner = excluded.owner, "
             "document = excluded.document"
         )  # a replaced watcher keeps its place
-        off_loop(lambda: self._write([(upsert, row)]))
+        off_loop(lambda: self._write([(upsert, row), BUMP]))
 
     def watchers(self, owner: str | None = None) -> list[dict[str, Any]]:
         """Every watcher, or an owner's, oldest first."""
@@ -52,19 +58,24 @@ class SQLiteWatchers:
     def delete_watcher(self, watcher_id: str) -> bool:
         """Remove a watcher and its signals; whether it existed."""
         existed = bool(self._query("SELECT 1 FROM watchers WHERE id = ?", (watcher_id,)))
+        self._prune.forget(watcher_id)
         off_loop(lambda: self._write([("DELETE FROM watchers WHERE id = ?", (watcher_id,)),
-                                      ("DELETE FROM signals WHERE watcher_id = ?", (watcher_id,))]))  # fmt: skip
+                                      ("DELETE FROM signals WHERE watcher_id = ?", (watcher_id,)), BUMP]))  # fmt: skip
         return existed
+
+    def watchers_version(self) -> int:
+        """How many times watchers were saved or deleted, by any process."""
+        rows = self._query("SELECT value FROM counters WHERE name = 'watchers'", ())
+        return int(rows[0]["value"]) if rows else 0
 
     def add_signals(self, documents: Sequence[Mapping[str, Any]]) -> None:
         """Keep some signals (each names its watcher_id); each watcher keeps its newest SIGNALS_KEPT."""
         if not documents:
             return
         statements: list[tuple[str, tuple[Any, ...]]] = [
-            ("INSERT INTO signals (watcher_id, document) VALUES (?, ?)", (d["watcher_id"], json.dumps(dict(d))))
-            for d in documents
+            ("INSERT INTO signals (watcher_id, document) VALUES (?, ?)", (d["watcher_id"], _text(d))) for d in documents
         ]
-        for watcher_id in dict.fromkeys(d["watcher_id"] for d in documents):
+        for watcher_id in self._prune.due(d["watcher_id"] for d in documents):
             statements.append(("DELETE FROM signals WHERE watcher_id = ? AND number <= (SELECT number FROM signals "
                                "WHERE watcher_id = ? ORDER BY number DESC LIMIT 1 OFFSET ?)",
                                (watcher_id, watcher_id, SIGNALS_KEPT)))  # fmt: skip
@@ -88,3 +99,9 @@ class SQLiteWatchers:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise StoreUnavailable(str(error)) from error
+
+
+def _text(document: Mapping[str, Any]) -> str:
+    """A document's JSON: the text it carries when it was made with one, else encoded now."""
+    text = getattr(document, "json_text", None)
+    return text if isinstance(text, str) else json.dumps(dict(document))
