@@ -165,7 +165,7 @@ class SignalSockets:
     def _joined(url: str, key: str) -> websocket.WebSocket:
         """A websocket through the handshake, joined to the key's signals (the ack read)."""
         ws = websocket.create_connection(url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket",
-                                         timeout=30)  # fmt: skip
+                                         timeout=30, skip_utf8_validation=True)  # fmt: skip
         assert frame_of(ws).startswith("0")  # Engine.IO open
         ws.send("40")
         next(f for f in iter(lambda: frame_of(ws), None) if f.startswith("40"))  # connected (an event may precede)

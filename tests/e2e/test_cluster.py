@@ -15,6 +15,7 @@ import socketio
 
 from tests.live_server import LiveApp
 from tests.own_redis import OwnRedis
+from tests.webhook_receiver import WebhookReceiver
 from token_discovery.simulator import SimulatorServer
 
 pytestmark = pytest.mark.integration
@@ -166,3 +167,48 @@ def test_after_a_redis_restart_every_client_of_every_process_gets_every_token_on
         scanner.stop()
         follower.stop()
         own.kill()
+
+
+def test_a_cluster_makes_each_signal_once_and_every_process_delivers_it(simulator: SimulatorServer,
+                                                                          tmp_path: Path) -> None:  # fmt: skip
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    receiver = WebhookReceiver().start()
+    env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "shared.db"), "REDIS_URL": REDIS_URL,
+           "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "TELEGRAM_BOT_TOKEN": "123456789:cluster-test-bot-token-abcdef",
+           "DISCOVERY_MIN_INTERVAL": "0"}  # fmt: skip
+    apps = [LiveApp(env).start(), LiveApp(env).start()]
+    got: list[str] = []
+    arrived = threading.Condition()
+
+    def on_signal(signal: dict) -> None:
+        with arrived:
+            got.append(signal["id"])
+            arrived.notify_all()
+
+    client = socketio.Client(reconnection=False)
+    client.on("signal", on_signal)
+    try:
+        made = requests.post(f"{apps[0].url}/api/watchers", timeout=5, json={
+            "name": "all", "rules": {}, "webhook_url": receiver.url, "telegram_chat_id": 5150}).json()  # fmt: skip
+        client.connect(apps[1].url, transports=["websocket"], wait_timeout=10)  # the other process's socket
+        assert client.call("join_signals", {"owner_key": made["owner_key"]}, timeout=10)["success"]
+        scan = requests.post(f"{apps[0].url}/api/discovery/trigger", json={"max_tokens": 10}, timeout=60).json()
+        new = scan["tokens_stored"]
+        assert new > 0 and receiver.wait_for(new, 20)
+        with arrived:
+            assert arrived.wait_for(lambda: len(got) >= new, 20)
+        deadline = time.monotonic() + 20
+        messages = requests.get(f"{simulator.url}/_sim/telegram", timeout=5).json()["messages"]
+        while sum(m["text"].count("🔔") for m in messages) < new and time.monotonic() < deadline:
+            time.sleep(0.2)  # a chat gets what waited for it 3 s later, in one message
+            messages = requests.get(f"{simulator.url}/_sim/telegram", timeout=5).json()["messages"]
+    finally:
+        client.disconnect()
+        for app in apps:
+            app.stop()
+        receiver.stop()
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    hooks = [post.headers["X-Signal-Id"] for post in receiver.received]
+    assert len(hooks) == len(set(hooks)) == new  # one webhook call per signal, not one per process
+    assert sorted(got) == sorted(hooks)  # the socket on the other process got each one, once
+    assert sum(m["text"].count("🔔") for m in messages) == new  # and the chat each one, once
