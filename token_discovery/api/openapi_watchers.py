@@ -89,7 +89,9 @@ def watcher_paths(telegram: bool) -> dict[str, Any]:
                        "responses": {"200": _json({"type": "object"}, "Deleted"), **_errors(401, 404)}},
         },
         "/api/watchers/{watcher_id}/signals": {
-            "get": {"summary": "A watcher's latest signals (100 at most), newest first", "security": KEY,
+            "get": {"summary": "A watcher's latest signals (100 at most), newest first: {id, watcher_id, "
+                               "watcher_name, matched, at, token}, the token in brief (seq, address, chain, verdict, "
+                               "score, name, symbol, pages, market)", "security": KEY,
                     "parameters": ident, "responses": {"200": _json({"type": "object", "properties": {
                         "signals": {"type": "array", "items": {"type": "object"}}}}, "OK"), **_errors(401, 404)}},
         },
