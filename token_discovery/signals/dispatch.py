@@ -75,12 +75,17 @@ class SignalDispatcher:
             log.warning("signal queue full (%d tokens): a token was not matched against the watchers", QUEUE_SIZE)
 
     def run(self) -> None:
-        """The worker: read the watchers before the first token comes, then match and send until stopped."""
-        try:
-            self._current_index()
-        except StoreUnavailable:
-            log.warning("watchers not read at start: the store does not answer (read again with the first token)")
-        while (item := self._queue.get()) is not None:
+        """The worker: read the watchers before the first token comes, then match and send until stopped; with no
+        token for RELOAD_SECONDS, look whether a watcher changed (so the figures stay true between tokens)."""
+        self._refresh()
+        while True:
+            try:
+                item = self._queue.get(timeout=RELOAD_SECONDS)
+            except queue.Empty:
+                self._refresh()
+                continue
+            if item is None:
+                return
             try:
                 self.dispatch(*item)
             except Exception:  # one bad token or a store hiccup never stops the worker
@@ -144,7 +149,7 @@ class SignalDispatcher:
         counts = self.counts + (self.outbox.counts if self.outbox is not None else Counter())
         times = sorted(self.match_seconds)
         return {
-            "watchers": self._current_index().size,
+            "watchers": self._index.size if self._index is not None else 0,  # kept current by the worker
             "signals_made": self.signals_made,
             "tokens_dropped": self.dropped,
             "throttled": counts["any", "throttled"],
@@ -170,6 +175,13 @@ class SignalDispatcher:
                 raise
         assert self._index is not None
         return self._index
+
+    def _refresh(self) -> None:
+        """The index read again if a watcher changed; a store that does not answer is tried again later."""
+        try:
+            self._current_index()
+        except StoreUnavailable:
+            log.warning("watchers not read: the store does not answer (read again later)")
 
     def _done(self) -> None:
         """One handed-over token is finished with."""
