@@ -151,13 +151,19 @@ def frame_of(ws: websocket.WebSocket) -> str:
     return frame if isinstance(frame, str) else bytes(frame).decode()
 
 
+SAMPLE_EVERY = 50  # one signal frame in this many is read for its token's analysis time
+SCANNED_AT = '"scanned_at":"'  # the token's last key, and the last of the signal (its head comes first)
+
+
 class SignalSockets:
     """One websocket per owner speaking Engine.IO 4 / Socket.IO 5 by hand, joined to its signals: it counts the
-    `signal` frames and when they arrive without decoding them, so the clients cost this machine little."""
+    `signal` frames and when they arrive without decoding them, so the clients cost this machine little; one in
+    SAMPLE_EVERY is searched for its token's `scanned_at`, for the delay from analysis to arrival."""
 
     def __init__(self, url: str, keys: list[str]) -> None:
         self.lock = threading.Lock()
         self.arrivals: list[float] = []
+        self.delays: list[float] = []  # seconds from the token's analysis to its signal's arrival, sampled
         self.sockets = [self._joined(url, key) for key in keys]
         self.readers = [threading.Thread(target=self._read, args=(ws,), daemon=True) for ws in self.sockets]
         for reader in self.readers:
@@ -189,6 +195,11 @@ class SignalSockets:
             if frame.startswith(marker):
                 with self.lock:
                     self.arrivals.append(time.perf_counter())
+                    sampled = len(self.arrivals) % SAMPLE_EVERY == 0
+                at = frame.rfind(SCANNED_AT) + len(SCANNED_AT)
+                if sampled and at >= len(SCANNED_AT):
+                    moment = datetime.fromisoformat(frame[at : frame.index('"', at)])
+                    self.delays.append(time.time() - moment.timestamp())
             elif frame == "2":
                 ws.send("3")
 
@@ -252,12 +263,21 @@ def one_run(simulator: SimulatorProcess, workdir: Path, name: str, watchers: lis
     calls = requests.get(f"{simulator.url}/_sim/stats", timeout=5).json()["calls"]
     return {"name": name, "durations": durations, "stored": stored, "calls": {k: v for k, v in calls.items() if v},
             "figures": figures, "sockets": sockets.arrivals if sockets else [], "started": started,
+            "delays": sockets.delays if sockets else [],
             "records": records}  # fmt: skip
 
 
 def rate(arrivals: list[float]) -> float:
     """Arrivals a second, first to last."""
     return (len(arrivals) - 1) / (arrivals[-1] - arrivals[0]) if len(arrivals) > 1 else 0.0
+
+
+def delays(seconds: list[float]) -> str:
+    """Sampled delays from a token's analysis to its signal's arrival: p50 / p99 in ms."""
+    if not seconds:
+        return "-"
+    p50, p99 = quantiles([value * 1000 for value in seconds])
+    return f"{p50:.0f} / {p99:.0f}"
 
 
 def matching_alone(bodies: list[dict[str, Any]], records: list[dict[str, Any]], workdir: Path) -> dict[str, Any]:
@@ -338,9 +358,10 @@ def report(args: argparse.Namespace, rounds: list[Any], alone: dict[str, Any]) -
           f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores), {date.today()}")  # fmt: skip
     print(
         "\n| round | scans | tokens stored | scan p50 none / watched (ms) | ratio | upstream calls none / "
-        "watched | identical | signals made | to sockets | sockets /s | to webhooks | webhooks /s |"
+        "watched | identical | signals made | to sockets | sockets /s | delay p50 / p99 (ms) | to webhooks | "
+        "webhooks /s |"
     )
-    print("|---:|---:|---:|---|---:|---|---|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---|---:|---|---|---:|---:|---:|---|---:|---:|")
     ratios = []
     for number, (baseline, watched, hooks) in enumerate(rounds):
         none_ms, watched_ms = (statistics.median(run["durations"]) * 1000 for run in (baseline, watched))
@@ -350,7 +371,8 @@ def report(args: argparse.Namespace, rounds: list[Any], alone: dict[str, Any]) -
               f"{watched_ms:.0f} | {ratios[-1]:.2f} | {sum(baseline['calls'].values())} / "
               f"{sum(watched['calls'].values())} | {'yes' if same else 'NO'} | "
               f"{watched['figures'].get('signals_made', 0)} | {len(watched['sockets'])} | "
-              f"{rate(watched['sockets']):.0f} | {len(hooks)} | {rate(hooks):.0f} |")  # fmt: skip
+              f"{rate(watched['sockets']):.0f} | {delays(watched['delays'])} | {len(hooks)} | "
+              f"{rate(hooks):.0f} |")  # fmt: skip
     for number, (baseline, watched, _) in enumerate(rounds):
         if baseline["calls"] != watched["calls"]:
             print(f"round {number + 1} calls by route, none: {baseline['calls']}; watched: {watched['calls']}")

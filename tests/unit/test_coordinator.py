@@ -328,3 +328,21 @@ def test_scanning_is_true_while_a_scan_runs_and_false_once_it_is_done(world: Wor
     release.set()
     assert isinstance(trigger.result(WAIT), Finished)
     assert seen == [True] and not world.service.coordinator.scanning()  # a settled flight is not a scan
+
+
+def test_waiting_for_the_scan_ends_when_it_is_published_or_when_the_time_runs_out(world: World) -> None:
+    running, release = threading.Event(), threading.Event()
+
+    def body(state: Any) -> ScanTally:
+        running.set()
+        assert release.wait(WAIT)
+        return ScanTally()
+
+    coordinator = world.service.coordinator
+    assert coordinator.wait_for_scan(0)  # none runs
+    world.scanner.body = body
+    trigger = world.executor.submit(world.service.trigger_scan, 5, None, WAIT)
+    assert running.wait(WAIT)
+    assert not coordinator.wait_for_scan(0.01)  # still running: the time ran out
+    release.set()
+    assert coordinator.wait_for_scan(WAIT) and isinstance(trigger.result(WAIT), Finished)

@@ -120,3 +120,38 @@ def test_the_index_is_read_again_only_when_a_watcher_changed_in_any_process(monk
     store.save_watcher(other)  # as another process's book would: this one's version does not move
     dispatcher.dispatch(events.NEW_TOKEN, token("safe", 4))
     assert len(reads) == 2 and [s["watcher_name"] for _, s in sent[3:]] == ["w", "made elsewhere"]
+
+
+def test_signals_wait_for_the_scan_running_here_to_end_then_go() -> None:
+    dispatcher, sent, _, _ = setup({})
+    waiting, scan_over, sent_while_waiting = threading.Event(), threading.Event(), []
+
+    def await_scan(timeout: float) -> bool:
+        sent_while_waiting.append(len(sent))
+        waiting.set()
+        return scan_over.wait(timeout)
+
+    dispatcher.scanning, dispatcher.await_scan = (lambda: not scan_over.is_set()), await_scan
+    worker = threading.Thread(target=dispatcher.run, daemon=True)
+    worker.start()
+    try:
+        dispatcher.offer(events.NEW_TOKEN, token("safe"))
+        assert waiting.wait(5)
+        scan_over.set()
+        assert dispatcher.wait_idle(5)
+    finally:
+        dispatcher.stop()
+        worker.join(5)
+    assert sent_while_waiting == [0] and len(sent) == 1  # nothing went out while the scan ran; then it did
+
+
+def test_a_scan_that_outlasts_the_hold_no_longer_holds_signals_back(monkeypatch: Any) -> None:
+    monkeypatch.setattr(dispatch, "SCAN_HOLD_SECONDS", 0.5)
+    dispatcher, sent, _, _ = setup({})
+    asked: list[float] = []
+    dispatcher.scanning, dispatcher.await_scan = (lambda: True), asked.append  # a scan that never ends
+    offered_long_ago = dispatch.time.monotonic() - 1.0
+    assert dispatcher.dispatch(events.NEW_TOKEN, token("safe"), offered_long_ago) == 1
+    assert asked == [] and len(sent) == 1  # held long enough already: not asked to wait at all
+    assert dispatcher.dispatch(events.NEW_TOKEN, token("safe", 2), dispatch.time.monotonic()) == 1
+    assert len(asked) == 1 and 0 < asked[0] <= 0.5  # asked to wait only what is left of the hold

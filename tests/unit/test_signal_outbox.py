@@ -145,3 +145,22 @@ def test_a_channel_that_raises_is_retried_and_never_kills_a_worker() -> None:
         outbox.offer(delivery())
         assert outbox.wait_idle(5)
     assert outbox.counts["fake", "retried"] == 1 and outbox.counts["fake", "sent"] == 1
+
+
+def test_every_send_first_gives_way_to_a_running_scan() -> None:
+    reached, scan_over, sends_before_scan_end = threading.Event(), threading.Event(), []
+    channel = FakeChannel(lambda batch: DELIVERED)
+    outbox = Outbox({"fake": channel})
+
+    def give_way() -> None:
+        sends_before_scan_end.append(len(channel.sent))
+        reached.set()
+        scan_over.wait(5)
+
+    outbox.give_way = give_way
+    with running(outbox, workers=1):
+        assert outbox.offer(delivery("a", 1)) and outbox.offer(delivery("b", 2))
+        assert reached.wait(5) and channel.sent == []  # held while the scan runs
+        scan_over.set()
+        assert outbox.wait_idle(5)
+    assert len(channel.sent) == 2 and sends_before_scan_end == [0, 1]

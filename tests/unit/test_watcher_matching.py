@@ -16,6 +16,8 @@ from token_discovery.sources.chains import CHAINS
 
 NOW = datetime(2026, 11, 29, 21, 0, tzinfo=UTC)
 NAMES = ["Happy Whale", "DOGE KING", "Sad Fish", "dogwifhat", "", "Whale Dog"]
+EDGE_LIQUIDITY = [0, 500, 3_000.0, 20_000]  # drawn on both sides, so a floor meets a token's figure exactly
+EDGE_MINUTES = [1, 10, 40.0]
 FLAG_FIELDS = ["is_honeypot", "is_mintable", "is_proxy", "hidden_owner", "is_open_source", "metadata_mutable"]
 
 
@@ -29,8 +31,8 @@ RULES = st.fixed_dictionaries(
         "chains": st.lists(st.sampled_from(list(CHAINS)), max_size=3, unique=True),
         "levels": st.lists(st.sampled_from(LEVELS), max_size=2, unique=True),
         "max_score": st.integers(0, 100),
-        "min_liquidity_usd": st.floats(0, 1e6),
-        "max_age_minutes": st.floats(1, 600),
+        "min_liquidity_usd": st.one_of(st.sampled_from(EDGE_LIQUIDITY), st.floats(0, 1e6)),
+        "max_age_minutes": st.one_of(st.sampled_from(EDGE_MINUTES), st.floats(1, 600)),
         "min_buys_h1": st.integers(0, 300),
         "pattern": st.sampled_from(["whale", "dog", "do*", "*fish", "k?ng", "zzz"]),
         "exclude_flags": st.lists(st.sampled_from(sorted(EXCLUDABLE)), max_size=3, unique=True),
@@ -41,7 +43,7 @@ RULES = st.fixed_dictionaries(
 
 @st.composite
 def records(draw: st.DrawFn) -> dict[str, Any]:
-    created = draw(maybe(st.integers(-30, 900)))
+    created = draw(maybe(st.one_of(st.sampled_from([int(m) for m in EDGE_MINUTES]), st.integers(-30, 900))))
     flags = {name: draw(st.sampled_from([True, False, None])) for name in FLAG_FIELDS}
     return {
         "token_chain": draw(st.sampled_from(list(CHAINS))),
@@ -53,7 +55,8 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
             "market": {"pair_created_at": None if created is None else (NOW - timedelta(minutes=created)).isoformat(),
                        "txns": {"h1": {"buys": draw(maybe(st.integers(0, 400)))}}},
             "security": draw(st.sampled_from([None, {"flags": flags}])),
-            "analysis": {"evidence": {"liquidity_usd": draw(maybe(st.floats(0, 2e6))),
+            "analysis": {"evidence": {"liquidity_usd": draw(maybe(st.one_of(st.sampled_from(EDGE_LIQUIDITY),
+                                                                                       st.floats(0, 2e6)))),
                                       "lp_locked_share": draw(maybe(st.floats(0, 1)))}},
         },
     }  # fmt: skip
@@ -64,8 +67,8 @@ def watcher(number: int, rules: dict[str, Any]) -> Watcher:
                    telegram_chat_id=None, secret="s", created_at=NOW.isoformat())  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(RULES, max_size=25), records(), st.booleans())
+@settings(max_examples=500, deadline=None)
+@given(st.lists(RULES, max_size=40), records(), st.booleans())
 def test_the_index_matches_exactly_what_the_rules_say(rules: list[dict], record: dict, changed: bool) -> None:
     watchers = [watcher(n, r) for n, r in enumerate(rules)]
     expected = {w.id: w.rules.match(record, NOW, changed) for w in watchers}

@@ -36,7 +36,7 @@ from token_discovery.realtime.handlers import DiscoveryNamespace, SocketNotifier
 from token_discovery.realtime.limits import EVENTS_PER_WINDOW
 from token_discovery.realtime.managers import OrderedRedisManager, TimedManager
 from token_discovery.realtime.packets import MAX_MESSAGE_BYTES, RecordPacket, cap_websocket_messages
-from token_discovery.signals.dispatch import SignalDispatcher
+from token_discovery.signals.dispatch import SCAN_HOLD_SECONDS, SignalDispatcher
 from token_discovery.signals.outbox import WORKERS, Channel, Outbox
 from token_discovery.signals.telegram import TelegramChannel
 from token_discovery.signals.webhooks import WebhookChannel
@@ -153,7 +153,9 @@ def start_signals(socketio: SocketIO, notifier: SocketNotifier, services: Servic
         services.watchers, services.store, send, services.watchers.clock, outbox, config.signals_per_minute
     )
     dispatcher.pace = idle_wait(socketio)
-    dispatcher.scanning = services.service.coordinator.scanning
+    coordinator = services.service.coordinator
+    dispatcher.scanning, dispatcher.await_scan = coordinator.scanning, coordinator.wait_for_scan
+    outbox.give_way = lambda: coordinator.scanning() and coordinator.wait_for_scan(SCAN_HOLD_SECONDS)
     notifier.on_announce = dispatcher.offer
     socketio.start_background_task(dispatcher.run)
     for _ in range(WORKERS):

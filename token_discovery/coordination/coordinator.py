@@ -243,6 +243,12 @@ class ScanCoordinator:
         current = self._current
         return current is not None and not current.settling
 
+    def wait_for_scan(self, timeout: float) -> bool:
+        """Wait until the scan in flight here (if any) is settled and published, at most `timeout` seconds; True
+        when none runs any more."""
+        current = self._current
+        return current is None or current.settling or current.wait(timeout) is not None
+
     def last(self) -> Flight | None:
         """The last settled flight (one reference read: atomic)."""
         return self._last

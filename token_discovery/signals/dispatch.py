@@ -1,6 +1,10 @@
 """Every new or updated token matched against every watcher, apart from the scan: the scan only hands the token
 over (a bounded queue, never a wait); a worker matches it, keeps the signals and sends each to its owner.
 
+The scan everybody shares goes first: while one runs in this process, the worker waits for it to end (at most
+SCAN_HOLD_SECONDS after the token came), then works in short slices between which the event loop serves what
+else waits.
+
 Only the process that stored a token hands it over, so in a cluster each signal is made once.
 """
 
@@ -30,6 +34,7 @@ CHUNK = 20  # signals kept in one write
 SLICE_SECONDS = 0.001  # the longest the worker runs before it lets the event loop serve what else is waiting
 PATIENCE_SECONDS = 0.002  # how long it then waits for the loop to have nothing else to do, at most...
 SCAN_PATIENCE_SECONDS = 0.02  # ...and while a scan runs here: a busy loop gives signals 5% of its time at most
+SCAN_HOLD_SECONDS = 2.0  # the longest a token's signals wait for a running scan to end before they go anyway
 RELOAD_SECONDS = 5.0  # watchers changed by another process are seen within this (a cheap question to the store)
 CHANNELS = ("socket", "webhook", "telegram")
 OUTCOMES = ("sent", "retried", "dead", "dropped")  # dead: failed for good, after its retries
@@ -51,7 +56,7 @@ class SignalDispatcher:
         self._book, self._store, self._send, self._clock, self.outbox = book, store, send, clock, outbox
         self._per_key = MovingWindows(per_minute, 60.0)
         self.counts: Counter[tuple[str, str]] = Counter()  # ("socket", "sent"), ("any", "throttled")
-        self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(QUEUE_SIZE)
+        self._queue: queue.Queue[tuple[str, dict[str, Any], float] | None] = queue.Queue(QUEUE_SIZE)
         self._idle = threading.Condition()
         self._pending = 0
         self._index: WatcherIndex | None = None
@@ -60,6 +65,7 @@ class SignalDispatcher:
         self.match_seconds: deque[float] = deque(maxlen=1000)  # the latest matching times, for the console
         self.pace: Callable[[float], None] = lambda patience: None  # waits up to `patience` s for an idle loop
         self.scanning: Callable[[], bool] = lambda: False  # a scan runs here: its work goes first
+        self.await_scan: Callable[[float], object] = lambda timeout: None  # waits up to `timeout` s for it to end
 
     def offer(self, event: str, payload: Mapping[str, Any]) -> None:
         """Hand over an announced token (new_token or token_updated); never waits."""
@@ -68,7 +74,7 @@ class SignalDispatcher:
         with self._idle:
             self._pending += 1
         try:
-            self._queue.put_nowait((event, dict(payload)))
+            self._queue.put_nowait((event, dict(payload), time.monotonic()))
         except queue.Full:
             self._done()
             self.dropped += 1
@@ -102,14 +108,17 @@ class SignalDispatcher:
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
-    def dispatch(self, event: str, record: dict[str, Any]) -> int:
-        """Match one token, keep its signals and send them; how many were made."""
-        started = time.perf_counter()
+    def dispatch(self, event: str, record: dict[str, Any], offered: float | None = None) -> int:
+        """Match one token, keep its signals and send them, after the scan running here (up to SCAN_HOLD_SECONDS
+        from `offered`, when the token was handed over); how many were made."""
         changed = event == events.TOKEN_UPDATED and any(
             isinstance(change, Mapping) and change.get("field") == "risk_level" for change in record.get("changes", ())
         )
         if event == events.TOKEN_UPDATED and not changed:
             return 0  # only a change of verdict is a signal for an update
+        hold_until = (time.monotonic() if offered is None else offered) + SCAN_HOLD_SECONDS
+        self._give_way(hold_until)
+        started = time.perf_counter()
         token = {key: value for key, value in record.items() if key != "changes"}
         matches = self._current_index().match(token, self._clock(), level_changed=changed)
         self.match_seconds.append(time.perf_counter() - started)
@@ -124,10 +133,17 @@ class SignalDispatcher:
             for watcher, sent, _ in made:
                 self._deliver(watcher, sent)
             if time.perf_counter() - worked_since >= SLICE_SECONDS:
+                self._give_way(hold_until)
                 self.pace(SCAN_PATIENCE_SECONDS if self.scanning() else PATIENCE_SECONDS)
                 worked_since = time.perf_counter()
         self.signals_made += len(matches)
         return len(matches)
+
+    def _give_way(self, hold_until: float) -> None:
+        """While a scan runs here, wait for it to end, but not past `hold_until` (monotonic)."""
+        left = hold_until - time.monotonic()
+        if left > 0 and self.scanning():
+            self.await_scan(left)
 
     def _deliver(self, watcher: Watcher, signal: dict[str, Any]) -> None:
         """A kept signal to its owner's sockets and the watcher's webhook and chat, within the key's limit a minute

@@ -1,11 +1,15 @@
-"""Matching one token against every watcher, fast: the token's facts read once, the watchers bucketed by chain,
-level and kind, and each candidate checked with plain comparisons; the reasons are written for matches only.
+"""Matching one token against every watcher, fast: the token's facts read once; the watchers bucketed by chain,
+level and kind, and in each bucket indexed by rule, so the ones a token fails come out in bulk (a bisection in
+the watchers sorted by each numeric rule, a lookup by flag and by pattern) with no loop over watchers in Python;
+the reasons are written once for each shape of rules that matched.
 
 The result is always what `Rules.match` says for each watcher (a property test holds it to that).
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,48 +56,159 @@ class Facts:
         )
 
 
-def passes(rules: Rules, facts: Facts) -> bool:
-    """Whether a token's facts meet every rule (the chain, level and kind are settled by the index)."""
-    if rules.max_score is not None and (facts.score is None or facts.score > rules.max_score):
-        return False
-    if rules.min_liquidity_usd is not None and (facts.liquidity is None or facts.liquidity < rules.min_liquidity_usd):
-        return False
-    if rules.max_age_minutes is not None and (
-        facts.age_minutes is None or not 0 <= facts.age_minutes <= rules.max_age_minutes
-    ):
-        return False
-    if rules.min_buys_h1 is not None and (facts.buys_h1 is None or facts.buys_h1 < rules.min_buys_h1):
-        return False
-    if rules.exclude_flags and not rules.exclude_flags.isdisjoint(facts.flags):
-        return False
-    return rules.pattern is None or any(pattern_matches(rules.pattern, name) for name in facts.names)
+@dataclass(frozen=True)
+class Limit:
+    """A numeric rule: the rule's field, the fact it bounds, and whether it is a ceiling or a floor."""
+
+    rule: str
+    fact: str
+    ceiling: bool
+
+    def failing(self, values: list[float], slots: list[int], fact: float | None) -> list[int]:
+        """Of the watchers using this rule (sorted by its value), those a token with this fact fails."""
+        if fact is None or (self.fact == "age_minutes" and fact < 0):  # no evidence, or a pool not yet made
+            return slots
+        if self.ceiling:  # fails where the ceiling is below the fact
+            return slots[: bisect.bisect_left(values, fact)]
+        return slots[bisect.bisect_right(values, fact) :]  # fails where the floor is above it
+
+
+LIMITS = (Limit("max_score", "score", True), Limit("min_liquidity_usd", "liquidity", False),
+          Limit("max_age_minutes", "age_minutes", True), Limit("min_buys_h1", "buys_h1", False))  # fmt: skip
+
+
+class Bucket:
+    """The watchers of one (risk changed, chain, level) key, indexed by each rule they use: the ones a token
+    fails are found by bisection and lookups, in bulk, instead of by a check of each watcher."""
+
+    def __init__(self) -> None:
+        self.slots: list[int] = []
+        self._pairs: list[list[tuple[float, int]]] = [[] for _ in LIMITS]
+        self._sorted: list[tuple[Limit, list[float], list[int]]] = []
+        self.patterns: dict[str, list[int]] = {}
+        self.flags: dict[str, list[int]] = {}
+
+    def add(self, slot: int, rules: Rules) -> None:
+        """Index one watcher's rules."""
+        self.slots.append(slot)
+        for limit, pairs in zip(LIMITS, self._pairs, strict=True):
+            value = getattr(rules, limit.rule)
+            if value is not None:
+                pairs.append((value, slot))
+        if rules.pattern is not None:
+            self.patterns.setdefault(rules.pattern, []).append(slot)
+        for flag in rules.exclude_flags:
+            self.flags.setdefault(flag, []).append(slot)
+
+    def seal(self) -> None:
+        """Sort each numeric rule's watchers by its value, once every watcher is in."""
+        for limit, pairs in zip(LIMITS, self._pairs, strict=True):
+            if pairs:
+                pairs.sort()
+                self._sorted.append((limit, [value for value, _ in pairs], [slot for _, slot in pairs]))
+        self._pairs = []
+
+    def passing(self, facts: Facts, named: Callable[[str], bool]) -> set[int]:
+        """The slots of the watchers whose rules the token's facts meet."""
+        left = set(self.slots)
+        for limit, values, slots in self._sorted:
+            left.difference_update(limit.failing(values, slots, getattr(facts, limit.fact)))
+        for flag in facts.flags:
+            left.difference_update(self.flags.get(flag, ()))
+        for pattern, slots in self.patterns.items():
+            if not named(pattern):
+                left.difference_update(slots)
+        return left
+
+
+LineKey = tuple[Any, ...]  # what one line of reasons says, besides the token: ("liquidity", 5000.0)
+
+
+def line_keys(rules: Rules) -> tuple[LineKey, ...]:
+    """The lines a match of these rules is explained with, in order: watchers with the same keys share lines."""
+    keys: list[LineKey] = []
+    if rules.chains:
+        keys.append(("chain",))
+    if rules.levels:
+        keys.append(("level",))
+    if rules.max_score is not None:
+        keys.append(("score", rules.max_score))
+    if rules.min_liquidity_usd is not None:
+        keys.append(("liquidity", rules.min_liquidity_usd))
+    if rules.max_age_minutes is not None:
+        keys.append(("age",))
+    if rules.min_buys_h1 is not None:
+        keys.append(("buys",))
+    if rules.pattern is not None:
+        keys.append(("pattern", rules.pattern))
+    if rules.exclude_flags:
+        keys.append(("clean", ", ".join(sorted(rules.exclude_flags))))
+    return tuple(keys)
 
 
 class WatcherIndex:
-    """Every watcher, bucketed by (risk changed, chain or any, level or any)."""
+    """Every watcher, bucketed by (risk changed, chain or any, level or any), each bucket indexed by rule."""
 
     def __init__(self, watchers: Iterable[Watcher]) -> None:
-        self.size = 0
-        self._buckets: dict[tuple[bool, str, str], list[Watcher]] = {}
-        for watcher in watchers:
-            self.size += 1
+        self._watchers: list[Watcher] = []
+        self._shapes: list[int] = []  # each watcher's shape: the lines its matches are explained with
+        self._shape_lines: list[tuple[int, ...]] = []  # each shape's lines, as numbers into _line_keys
+        self._line_keys: list[LineKey] = []
+        self._buckets: dict[tuple[bool, str, str], Bucket] = {}
+        shapes: dict[tuple[LineKey, ...], int] = {}
+        numbers: dict[LineKey, int] = {}
+        for slot, watcher in enumerate(watchers):
             rules = watcher.rules
+            self._watchers.append(watcher)
+            self._shapes.append(self._shape(shapes, numbers, line_keys(rules)))
             for chain in rules.chains or (ANY,):
                 for level in rules.levels or (ANY,):
-                    self._buckets.setdefault((rules.risk_changed, chain, level), []).append(watcher)
+                    self._bucket((rules.risk_changed, chain, level)).add(slot, rules)
+        for bucket in self._buckets.values():
+            bucket.seal()
+        self.size = len(self._watchers)
+
+    def _bucket(self, key: tuple[bool, str, str]) -> Bucket:
+        """The bucket of a key, made the first time."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = Bucket()
+        return bucket
+
+    def _shape(
+        self, shapes: dict[tuple[LineKey, ...], int], numbers: dict[LineKey, int], keys: tuple[LineKey, ...]
+    ) -> int:
+        """The number of a shape of lines (and of each of its lines), made the first time it is seen."""
+        shape = shapes.get(keys)
+        if shape is None:
+            for key in keys:
+                if key not in numbers:
+                    numbers[key] = len(self._line_keys)
+                    self._line_keys.append(key)
+            shape = shapes[keys] = len(self._shape_lines)
+            self._shape_lines.append(tuple(numbers[key] for key in keys))
+        return shape
 
     def match(
         self, record: Mapping[str, Any], now: datetime, level_changed: bool = False
     ) -> list[tuple[Watcher, list[str]]]:
-        """Each watcher the token matches, with why, in no particular order."""
+        """Each watcher the token matches, with why (a list shared by the watchers of one shape: read only), in
+        no particular order."""
         facts = Facts.of(record, now)
         chain, level = str(facts.chain), str(facts.level)
-        reasons, found = Reasons(facts, level_changed), []
+        named = functools.cache(lambda pattern: any(pattern_matches(pattern, name) for name in facts.names))
+        reasons = Reasons(facts, level_changed, self._line_keys)
+        lines: list[list[str] | None] = [None] * len(self._shape_lines)
+        found: list[tuple[Watcher, list[str]]] = []
         for key in {(level_changed, chain, level), (level_changed, chain, ANY), (level_changed, ANY, level),
                     (level_changed, ANY, ANY)}:  # fmt: skip
-            for watcher in self._buckets.get(key, ()):
-                if passes(watcher.rules, facts):
-                    found.append((watcher, reasons.of(watcher.rules)))
+            bucket = self._buckets.get(key)
+            for slot in bucket.passing(facts, named) if bucket is not None else ():
+                shape = self._shapes[slot]
+                why = lines[shape]
+                if why is None:
+                    why = lines[shape] = reasons.of(self._shape_lines[shape])
+                found.append((self._watchers[slot], why))
         return found
 
 
@@ -101,40 +216,39 @@ class Reasons:
     """The lines saying why one token matches, each written once however many watchers use it; the same lines
     `Rules.match` writes (the property test holds them equal)."""
 
-    def __init__(self, facts: Facts, level_changed: bool) -> None:
-        self._facts, self._first = facts, ["its risk level changed"] if level_changed else []
-        self._lines: dict[tuple[Any, ...], str] = {}
+    def __init__(self, facts: Facts, level_changed: bool, keys: list[LineKey]) -> None:
+        self._facts, self._keys = facts, keys
+        self._first = ["its risk level changed"] if level_changed else []
+        self._lines: list[str | None] = [None] * len(keys)
 
-    def of(self, rules: Rules) -> list[str]:
-        """The lines for a watcher whose rules the token passes."""
-        facts, line = self._facts, self._line
-        why = list(self._first)
-        if rules.chains:
-            why.append(line(("chain",), lambda: f"on {facts.chain}"))
-        if rules.levels:
-            why.append(line(("level",), lambda: f"verdict {facts.level}"))
-        if rules.max_score is not None:
-            why.append(line(("score", rules.max_score), lambda: f"risk score {facts.score} <= {rules.max_score}"))
-        if rules.min_liquidity_usd is not None:
-            floor = rules.min_liquidity_usd
-            why.append(line(("liquidity", floor), lambda: f"liquidity ${facts.liquidity:,.0f} >= ${floor:,.0f}"))
-        if rules.max_age_minutes is not None:
-            why.append(line(("age",), lambda: f"{facts.age_minutes:.0f} minutes old"))
-        if rules.min_buys_h1 is not None:
-            why.append(line(("buys",), lambda: f"{facts.buys_h1} buys in the last hour"))
-        if rules.pattern is not None:
-            why.append(line(("pattern", rules.pattern), lambda: self._named(rules.pattern or "")))
-        if rules.exclude_flags:
-            why.append(line(("clean", rules.exclude_flags),
-                            lambda: f"none of: {', '.join(sorted(rules.exclude_flags))}"))  # fmt: skip
+    def of(self, numbers: tuple[int, ...]) -> list[str]:
+        """The lines of a shape, by the numbers of its line keys."""
+        why, lines = list(self._first), self._lines
+        for number in numbers:
+            text = lines[number]
+            if text is None:
+                text = lines[number] = self._write(self._keys[number])
+            why.append(text)
         return why
 
-    def _line(self, key: tuple[Any, ...], write: Callable[[], str]) -> str:
-        """A line, written the first time it is asked for."""
-        text = self._lines.get(key)
-        if text is None:
-            text = self._lines[key] = write()
-        return text
+    def _write(self, key: LineKey) -> str:
+        """One line about this token."""
+        facts, kind = self._facts, key[0]
+        if kind == "chain":
+            return f"on {facts.chain}"
+        if kind == "level":
+            return f"verdict {facts.level}"
+        if kind == "score":
+            return f"risk score {facts.score} <= {key[1]}"
+        if kind == "liquidity":
+            return f"liquidity ${facts.liquidity:,.0f} >= ${key[1]:,.0f}"
+        if kind == "age":
+            return f"{facts.age_minutes:.0f} minutes old"
+        if kind == "buys":
+            return f"{facts.buys_h1} buys in the last hour"
+        if kind == "pattern":
+            return self._named(key[1])
+        return f"none of: {key[1]}"
 
     def _named(self, pattern: str) -> str:
         """Which of the name and the symbol the pattern matched, first."""

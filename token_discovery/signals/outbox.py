@@ -97,6 +97,7 @@ class Outbox:
         self._stopped = False
         self.counts: Counter[tuple[str, str]] = Counter()  # (channel, sent | retried | dead | dropped)
         self.dead_letters: deque[dict[str, Any]] = deque(maxlen=DEAD_LETTERS_KEPT)
+        self.give_way: Callable[[], object] = lambda: None  # before each send: lets a running scan go first
 
     def offer(self, delivery: Delivery) -> bool:
         """Queue a delivery without waiting; False (counted as dropped) when the outbox is full or stopped."""
@@ -117,6 +118,7 @@ class Outbox:
         """A worker: send due batches until stopped."""
         while (taken := self._take()) is not None:
             slot, batch = taken
+            self.give_way()
             outcome = self._send(batch)
             with self._cond:
                 self._finish(slot, batch, outcome)
