@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 DEMO_DEFAULTS = {"AUTO_START_DISCOVERY": "true", "DISCOVERY_INTERVAL": "15", "DISCOVERY_MIN_INTERVAL": "5"}
+DEMO_PUMP_SECONDS = 8.0  # the demo market launches a pump.fun token this often (the real one: every few seconds)
 DEMO_BOT_TOKEN = "100000001:simulated-bot-token-for-the-demo"  # noqa: S105 (not a secret: the simulator takes any)
 
 
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parse_args(argv)
     # A fresh market each run, so a demo started again over the same database still sees new tokens arrive.
-    simulator = SimulatorServer(SimulatorApp(seed=secrets.randbelow(2**31))).start() if args.demo else None
+    simulator = SimulatorServer(SimulatorApp(seed=secrets.randbelow(2**31), pump_seconds=DEMO_PUMP_SECONDS)).start() \
+        if args.demo else None  # fmt: skip
     try:
         config = load_config(simulator.base_urls() if simulator else None)
     except ConfigError as error:

@@ -26,6 +26,10 @@ from token_discovery.sources.guard import CallGate
 from token_discovery.sources.http import DIRECT, Gate
 from token_discovery.store.base import TokenStore
 from token_discovery.store.sqlite import SQLiteStore
+from token_discovery.streaming.intake import FlushPolicy
+from token_discovery.streaming.lease import stream_lease
+from token_discovery.streaming.ledger import creator_ledger
+from token_discovery.streaming.service import StreamService, StreamSettings
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +126,7 @@ class Services:
     gate: CallGate
     watchers: WatcherBook
     signals: Any = None  # the SignalDispatcher, when a web app sends signals
+    stream: StreamService | None = None  # the pump.fun stream, when PUMPPORTAL_WS_URL is set (started by the app)
     on_close: list[Callable[[], None]] = field(default_factory=list)  # background work started around them
 
     def close(self) -> None:
@@ -171,4 +176,22 @@ def build_services(config: Config, **overrides: Any) -> Services:
     watchers = WatcherBook(
         store, config.webhook_allowed_hosts, config.watchers_per_key, clock, telegram=bool(config.telegram_bot_token)
     )
-    return Services(config, store, sources, notifier, service, gate, watchers)
+    stream = build_stream(config, scanner, store, sources, gate, clock) if config.pumpportal_ws_url else None
+    return Services(config, store, sources, notifier, service, gate, watchers, stream=stream)
+
+
+def build_stream(
+    config: Config, scanner: Scanner, store: TokenStore, sources: Any, gate: CallGate, clock: Callable[[], Any]
+) -> StreamService:
+    """The pump.fun stream over the same pipeline and budget as the scans: one connection for the deployment."""
+    settings = StreamSettings(
+        url=config.pumpportal_ws_url,
+        policy=FlushPolicy(config.stream_flush_tokens, config.stream_flush_seconds, config.stream_queue_size),
+        silence=config.stream_silence_seconds,
+        keep=1.0 - config.trigger_budget_share,
+        market_batch=sources.market.max_batch,
+        security_batch=sources.security.max_batch,
+    )
+    lease = stream_lease(config.redis_url, config.redis_prefix)
+    ledger = creator_ledger(config.redis_url, config.redis_prefix)
+    return StreamService(settings, lease, ledger, scanner, store, gate.budget.quote, clock)

@@ -228,6 +228,11 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "signal_retry_delays": ("SIGNAL_RETRY_DELAYS", "2,10,60", _delays),
     "telegram_bot_token": ("TELEGRAM_BOT_TOKEN", "", _text),
     "telegram_api_base_url": ("TELEGRAM_API_BASE_URL", "https://api.telegram.org", _http_url),
+    "pumpportal_ws_url": ("PUMPPORTAL_WS_URL", "wss://pumpportal.fun/api/data", _optional_url(("ws", "wss"))),
+    "stream_flush_tokens": ("STREAM_FLUSH_TOKENS", "20", _integer(1, 100)),
+    "stream_flush_seconds": ("STREAM_FLUSH_SECONDS", "2", _seconds(0.1, 60)),
+    "stream_queue_size": ("STREAM_QUEUE_SIZE", "1000", _integer(1, 100_000)),
+    "stream_silence_seconds": ("STREAM_SILENCE_SECONDS", "60", _seconds(1, 3600)),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
     "log_format": ("LOG_FORMAT", "text", _log_format),
 }
@@ -282,6 +287,11 @@ class Config:
     signal_retry_delays: tuple[float, ...]
     telegram_bot_token: str
     telegram_api_base_url: str
+    pumpportal_ws_url: str
+    stream_flush_tokens: int
+    stream_flush_seconds: float
+    stream_queue_size: int
+    stream_silence_seconds: float
     log_level: str
     log_format: str
     secret_key_generated: bool = False

@@ -49,6 +49,26 @@ class Link:
 
 
 @dataclass(frozen=True)
+class BondingCurve:
+    """What a pump.fun creation (or a later migration) says of a token's launch: its creator, its curve, its pool.
+    None is "not said"."""
+
+    creator: str | None = None
+    signature: str | None = None
+    pool: str | None = None  # "pump" (the pump.fun curve), "bonk", ...; "pump-amm" once migrated
+    market_cap_sol: float | None = None
+    progress: float | None = None  # share of the curve's tokens sold, 0 to 1 (pump curves only)
+    creator_buy_share: float | None = None  # share of the supply the creator bought in the creating transaction
+    creator_buy_sol: float | None = None
+    metadata_uri: str | None = None
+    migrated: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The curve as stored in token_data["pumpfun"]."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A token seen on a discovery feed, before enrichment."""
 
@@ -66,6 +86,8 @@ class Candidate:
     pool_reserve_usd: float | None = None  # GeckoTerminal's reserve of the pool the token was found in
     pool_trades_h24: int | None = None
     pool_price_usd: float | None = None
+    curve: BondingCurve | None = None  # seen on the pump.fun stream
+    creator_launches: int | None = None  # tokens its creator launched on the stream in the last day, this one too
 
     @property
     def key(self) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from token_discovery.analysis.evidence import Evidence
 from token_discovery.analysis.verdict import Assessment
-from token_discovery.models import Discovered, Link, MarketData, SecurityReport, TokenRecord
+from token_discovery.models import Candidate, Discovered, Link, MarketData, SecurityReport, TokenRecord
 from token_discovery.sources.chains import token_pages
 
 SECURITY_KEEP = (
@@ -83,10 +83,18 @@ def token_data(
         "pool_created_at": iso(candidate.pool_created_at or (market.pair_created_at if market else None)),
         "boost_amount": candidate.boost_amount,
         "sources": list(found.sources),
+        "launch": launch_json(candidate),
         "market": market_json(market),
         "security": security_json(security),
         "analysis": assessment_json(assessment, evidence),
     }
+
+
+def launch_json(candidate: Candidate) -> dict[str, Any] | None:
+    """What the pump.fun stream said of the token's launch, or None for a token not seen there."""
+    if candidate.curve is None:
+        return None
+    return {**candidate.curve.to_json(), "creator_launches_24h": candidate.creator_launches}
 
 
 def record_json(record: TokenRecord) -> dict[str, Any]:

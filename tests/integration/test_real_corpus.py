@@ -380,8 +380,12 @@ def test_the_corpus_meets_the_targets_on_real_tokens(upstream, clients) -> None:
 
 
 def test_every_recorded_file_is_read_here_and_has_its_source() -> None:
-    files = {p.relative_to(REAL).as_posix() for p in REAL.glob("*/*") if p.suffix in {".json", ".txt"}}
-    readers = (Path(__file__), Path(__file__).with_name("test_telegram_real_answers.py"))  # telegram/ is read there
+    files = {p.relative_to(REAL).as_posix() for p in REAL.glob("*/*") if p.suffix in {".json", ".jsonl", ".txt"}}
+    readers = (
+        Path(__file__),
+        Path(__file__).with_name("test_telegram_real_answers.py"),  # telegram/ is read there
+        Path(__file__).parents[1] / "unit" / "test_pumpportal_real_messages.py",
+    )  # and pumpportal/ there
     text = "".join(reader.read_text(encoding="utf-8") for reader in readers)
     sources = (REAL / "SOURCES.md").read_text(encoding="utf-8")
     unused = sorted(f for f in files if Path(f).name not in text)

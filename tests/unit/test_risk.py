@@ -49,6 +49,8 @@ RULE_TABLE = [
     ("sell_tax_high", replace(CLEAN, sell_tax=0.35), {"sell_tax": 0.35}),
     ("buy_tax_high", replace(CLEAN, buy_tax=0.12), {"buy_tax": 0.12}),
     ("serial_creator", replace(CLEAN, creator_honeypots=2), {"creator_honeypots": 2}),
+    ("serial_launcher", replace(CLEAN, creator_launches_24h=3), {"creator_launches_24h": 3}),
+    ("creator_launch_buy_high", replace(CLEAN, creator_launch_buy=0.79), {"creator_launch_buy": 0.79}),
     ("holder_concentrated", replace(CLEAN, top_holder_percent=0.4, top_holder_address="0xw"),
      {"top_holder_percent": 0.4, "address": "0xw"}),
     ("owner_share_high", replace(CLEAN, owner_percent=0.3), {"owner_percent": 0.3}),

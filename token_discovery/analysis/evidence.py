@@ -29,6 +29,9 @@ class Evidence:
     owner_percent: float | None = None
     creator_percent: float | None = None
     creator_honeypots: int | None = None
+    creator_launches_24h: int | None = None  # tokens its creator launched on the pump.fun stream in a day
+    creator_launch_buy: float | None = None  # share of the supply its creator bought in the creating transaction
+    curve_progress: float | None = None  # share of its pump.fun bonding curve sold (1: about to graduate)
     has_market: bool = False
     liquidity_usd: float | None = None
     liquidity_source: str | None = None  # "dexscreener", "geckoterminal" or "goplus"
@@ -76,6 +79,15 @@ def _security_facts(candidate: Candidate, market: MarketData | None, security: S
         "creator_percent": _insider_share(security.creator_address, security.creator_percent),
         "creator_honeypots": security.creator_honeypots, "trusted": security.flags.get("trusted_token"),
     }  # fmt: skip
+
+
+def _launch_facts(candidate: Candidate) -> dict[str, Any]:
+    """What the pump.fun stream said of the token's launch and of its creator."""
+    curve = candidate.curve
+    if curve is None:
+        return {}
+    return {"creator_launches_24h": candidate.creator_launches, "creator_launch_buy": curve.creator_buy_share,
+            "curve_progress": None if curve.migrated else curve.progress}  # fmt: skip
 
 
 def _insider_share(address: str | None, share: float | None) -> float | None:
@@ -134,6 +146,7 @@ def gather(
         trades_h24=_trades(candidate, market),
         price_change_h24=market.price_change.get("h24") if market else None,
         links=len(links),
+        **_launch_facts(candidate),
         **_security_facts(candidate, market, security),
         **_candle_facts(candles),
     )

@@ -9,10 +9,12 @@ from typing import Any
 from token_discovery.analysis.evidence import Evidence
 from token_discovery.analysis.policy import Policy
 
-RULES_VERSION = "3.0"
+RULES_VERSION = "3.1"
 HIGH_TAX, PROHIBITIVE_TAX = 0.10, 0.50
 CONCENTRATED_HOLDER, INSIDER_SHARE, LOCKED_LP_SHARE = 0.20, 0.10, 0.50
 THIN_LIQUIDITY_USD = 5_000.0
+SERIAL_LAUNCHES = 3  # tokens one creator launched in a day: past this, a launcher, not a project
+LAUNCH_BUY_SHARE = 0.20  # of the supply, bought by the creator in the creating transaction
 QUIET_POOL_MIN_HOURS = 1.0  # a pool younger than this may not have traded yet: no trade is not yet a finding
 LIQUIDITY_SOURCES = {"dexscreener": "DexScreener", "geckoterminal": "GeckoTerminal", "goplus": "GoPlus"}
 
@@ -157,6 +159,10 @@ FACT_RULES = (
     Rule("buy_tax_high", "high", 20, "fraud", _over("buy_tax", HIGH_TAX), lambda e: f"Buy tax {e['buy_tax']:.0%}"),
     Rule("serial_creator", "critical", 60, "fraud", _serial_creator,
          lambda e: f"The creator deployed {e['creator_honeypots']} honeypot(s) before"),
+    Rule("serial_launcher", "high", 30, "fraud", _over("creator_launches_24h", SERIAL_LAUNCHES),
+         lambda e: f"Its creator launched {e['creator_launches_24h']} tokens on pump.fun in the last 24 h"),
+    Rule("creator_launch_buy_high", "medium", 15, "fraud", _over("creator_launch_buy", LAUNCH_BUY_SHARE),
+         lambda e: f"The creator bought {e['creator_launch_buy']:.0%} of the supply at launch"),
     Rule("holder_concentrated", "high", 25, "fraud", _top_holder,
          lambda e: f"One wallet holds {e['top_holder_percent']:.0%} of the supply", TRUSTED),
     Rule("owner_share_high", "medium", 15, "fraud", _over("owner_percent", INSIDER_SHARE),

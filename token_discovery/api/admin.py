@@ -21,13 +21,19 @@ def stats() -> Answer:
     service = services().service
     return ok(**monitor().vitals(), stats=service.get_stats().to_json(), status=service.get_status().to_json(),
               scans=service.recent_scans(20), rules_version=RULES_VERSION,
-              outcomes=service.outcomes(OUTCOME_HOURS), signals=signal_stats())  # fmt: skip
+              outcomes=service.outcomes(OUTCOME_HOURS), signals=signal_stats(), stream=stream_stats())  # fmt: skip
 
 
 def signal_stats() -> dict[str, object] | None:
     """The signals' figures, when this app sends signals."""
     dispatcher = services().signals
     return None if dispatcher is None else dispatcher.stats()
+
+
+def stream_stats() -> dict[str, object] | None:
+    """The pump.fun stream's figures, when it is configured."""
+    stream = services().stream
+    return None if stream is None else stream.stats()
 
 
 @bp.get("/health")

@@ -110,6 +110,7 @@ def create_app(config: Config, **overrides: Any) -> Flask:
     namespace.is_admin = lambda: session_is_admin(session, config.admin_token, sessions)
     namespace.watchers = services.watchers
     start_signals(socketio, notifier, services)
+    start_stream(socketio, services)
     socketio.on_namespace(namespace)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(openapi.bp)
@@ -163,6 +164,17 @@ def start_signals(socketio: SocketIO, notifier: SocketNotifier, services: Servic
     services.on_close.extend((dispatcher.stop, outbox.stop))
     services.signals = dispatcher
     return dispatcher
+
+
+def start_stream(socketio: SocketIO, services: Services) -> None:
+    """Hold the pump.fun stream (when configured and while the lease allows) and feed its intake, each on a
+    worker of its own; both stop with the services."""
+    stream = services.stream
+    if stream is None:
+        return
+    socketio.start_background_task(stream.stream.run)
+    socketio.start_background_task(stream.intake.run)
+    services.on_close[:0] = [stream.stream.stop, stream.intake.stop]  # first: no batch starts on a closing store
 
 
 def idle_wait(socketio: SocketIO) -> Callable[[float], None]:

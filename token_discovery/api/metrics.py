@@ -41,6 +41,7 @@ class ServiceCollector:
         yield from self._outcomes()
         yield from self._service()
         yield from self._signals()
+        yield from self._stream()
 
     def _upstream(self) -> Iterator[Metric]:
         """Ledger counters, bucket balances and breaker states."""
@@ -133,6 +134,30 @@ class ServiceCollector:
             if stats["match_ms"][key] is not None:
                 timing.add_metric([quantile], stats["match_ms"][key] / 1000)
         yield from (watchers, made, deliveries, throttled, dropped, backlog, timing)
+
+    def _stream(self) -> Iterator[Metric]:
+        """The pump.fun stream: held here or not, messages by kind, reconnections, the intake's queue."""
+        stream = self._services.stream
+        if stream is None:
+            return
+        stats = stream.stats()
+        live = GaugeMetricFamily("td_stream_connected", "1 while this process holds a live pump.fun stream")
+        live.add_metric([], 1 if stats["state"] == "live" else 0)
+        messages = CounterMetricFamily("td_stream_messages", "pump.fun stream messages by kind (malformed: dropped)",
+                                       labels=["kind"])  # fmt: skip
+        for kind, count in stats["messages"].items():
+            messages.add_metric([kind], count)
+        events = CounterMetricFamily("td_stream_events", "Stream connections made, reconnections and silences seen",
+                                     labels=["event"])  # fmt: skip
+        for event in ("connections", "reconnects", "silences"):
+            events.add_metric([event], stats[event])
+        waiting = GaugeMetricFamily("td_stream_waiting", "Streamed tokens waiting for the pipeline (and the budget)")
+        waiting.add_metric([], stats["waiting"])
+        dropped = CounterMetricFamily("td_stream_dropped", "Streamed tokens dropped, oldest first: the queue was full")
+        dropped.add_metric([], stats["dropped"])
+        stored = CounterMetricFamily("td_stream_tokens_stored", "Streamed tokens analysed and stored")
+        stored.add_metric([], stats["tokens_stored"])
+        yield from (live, messages, events, waiting, dropped, stored)
 
     def _service(self) -> Iterator[Metric]:
         """Scans, triggers and connected clients."""

@@ -67,6 +67,7 @@ class Monitor:
             "scans": service.recent_scans(10),
             "outcomes": service.outcomes(OUTCOME_HOURS),
             "signals": None if self._services.signals is None else self._services.signals.stats(),
+            "stream": None if self._services.stream is None else self._services.stream.stats(),
         }
 
     def budget(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ Key = tuple[str, str]
 MARKET_MODE_AGE = timedelta(hours=2)
 # GeckoTerminal allows 30 calls a minute, shared with new-pool discovery; the rest is refreshed next scan.
 CANDLE_FETCHES_PER_SCAN = 16
+STREAM_ORIGIN = "stream"  # a batch of tokens a stream delivered, run through the pipeline without a scan
 
 
 class Scanner:
@@ -72,6 +73,15 @@ class Scanner:
             errors=tuple(feed_errors + [str(error) for error in enrichment.failures]),
         )
 
+    def ingest(self, found: Sequence[Discovered], state: ScanState) -> ScanTally:
+        """Analyse and store tokens a stream delivered: no feed read, no freshness skip, no scan events and no
+        follow-ups riding along; market data and security batched as a scan batches them."""
+        enrichment = Enrichment()
+        stored, created = self._enrich_and_store(list(found), state, enrichment)
+        return ScanTally(tokens_found=len(found), tokens_analysed=len(found), tokens_stored=stored,
+                         tokens_new=created, items_malformed=enrichment.skipped, upstream_calls=enrichment.calls,
+                         errors=tuple(str(error) for error in enrichment.failures))  # fmt: skip
+
     def _choose(self, discovered: list[Discovered], state: ScanState) -> tuple[list[Discovered], int]:
         """Keep the chain asked for, drop tokens analysed within the TTL, cap at max_tokens."""
         wanted = [d for d in discovered if state.chain is None or d.candidate.chain == state.chain]
@@ -99,7 +109,7 @@ class Scanner:
         """
         by_key = {d.key: d for d in chosen}
         keys = list(by_key)
-        due = self._due_followups(state.chain)
+        due = [] if state.origin == STREAM_ORIGIN else self._due_followups(state.chain)
         followed = [key for key in due if key not in by_key]
         if not keys and not followed:
             return 0, 0
@@ -176,7 +186,9 @@ class Scanner:
         return created, (verdict.level, verdict.score)
 
     def _progress(self, state: ScanState) -> None:
-        """Announce progress."""
+        """Announce progress (a scan's: a stream's batches are not scans)."""
+        if state.origin == STREAM_ORIGIN:
+            return
         payload = {"scan_id": state.scan_id, "stage": state.stage, "done": state.done, "total": state.total}
         self._notifier.broadcast(events.SCAN_PROGRESS, payload)
 

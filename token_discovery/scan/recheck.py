@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
-from token_discovery.models import Candidate, Discovered, Link, TokenRecord
+from token_discovery.models import BondingCurve, Candidate, Discovered, Link, TokenRecord
 
 RECHECK_SOURCE = "recheck"
 
@@ -12,6 +13,14 @@ RECHECK_SOURCE = "recheck"
 def _when(value: object) -> datetime | None:
     """A stored ISO timestamp."""
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def curve_from_json(launch: object) -> BondingCurve | None:
+    """A stored launch (token_data["launch"]) read back, or None."""
+    if not isinstance(launch, dict):
+        return None
+    names = {field.name for field in dataclasses.fields(BondingCurve)}
+    return BondingCurve(**{key: value for key, value in launch.items() if key in names})
 
 
 def candidate_from_record(record: TokenRecord) -> Discovered:
@@ -34,6 +43,8 @@ def candidate_from_record(record: TokenRecord) -> Discovered:
         pool_address=data.get("pool_address"),
         pool_created_at=_when(data.get("pool_created_at")),
         boost_amount=data.get("boost_amount"),
+        curve=curve_from_json(data.get("launch")),
+        creator_launches=(data.get("launch") or {}).get("creator_launches_24h"),
     )
     sources = tuple(data.get("sources") or ()) or (RECHECK_SOURCE,)
     return Discovered(candidate, sources)

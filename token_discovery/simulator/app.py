@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections import Counter
@@ -23,13 +24,18 @@ from token_discovery.simulator.answers import (
 )
 from token_discovery.simulator.faults import Fault, FaultBook, FaultSpecError, parse_fault
 from token_discovery.simulator.handlers import Answer
-from token_discovery.simulator.injection import InjectionError, inject
+from token_discovery.simulator.injection import InjectionError, Launch, inject
+from token_discovery.simulator.launches import InvalidMigration, MarketLaunches, migrate
 from token_discovery.simulator.limits import ROUTE_CLASS, RateLimits
+from token_discovery.simulator.pumpfun import creation_message
+from token_discovery.simulator.pumpportal import NEW_TOKENS, PumpPortalHub
+from token_discovery.simulator.pumpportal import PATH as STREAM_PATH
+from token_discovery.simulator.pumpportal import ROUTE as STREAM_ROUTE
 from token_discovery.simulator.telegram import TelegramBot
 from token_discovery.simulator.universe import Universe
 
 TELEGRAM_ROUTE = "telegram.send_message"
-ROUTE_NAMES = (*ROUTE_CLASS, TELEGRAM_ROUTE)
+ROUTE_NAMES = (*ROUTE_CLASS, TELEGRAM_ROUTE, STREAM_ROUTE)
 HANG_SECONDS = 300.0  # a "timeout" fault holds the call this long, or until the server stops
 DRIP_SECONDS = 0.25  # a "slow" fault sends one byte per this many seconds
 
@@ -49,6 +55,7 @@ _CONTROL_RULES = [
     ("/_sim/tokens", "tokens", ["POST"]),
     ("/_sim/reset", "reset", ["POST"]),
     ("/_sim/telegram", "telegram", ["GET"]),
+    ("/_sim/migrations", "migrations", ["POST"]),
 ]
 URL_MAP = Map(
     [Rule(path, endpoint=name, methods=["GET"]) for path, name in _UPSTREAM_RULES]
@@ -116,25 +123,32 @@ def _read_json(request: Request) -> Any:
 class SimulatorApp:
     """The whole simulated upstream as one WSGI callable."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - each is a knob of the simulated market
         self,
         seed: int = 7,
         rate_scale: float = 1.0,
         spawn_seconds: float = 15.0,
         clock: Callable[[], float] = time.time,
         latency: float = 0.0,
+        pump_seconds: float = 0.0,
     ) -> None:
+        self.stopping = threading.Event()
         self.universe = Universe(seed, clock, spawn_seconds)
         self.faults = FaultBook()
+        self.stream = PumpPortalHub(self.faults)
+        self.launches = MarketLaunches(self.universe, self.stream, pump_seconds, self.stopping) if pump_seconds \
+            else None  # fmt: skip
         self.stats = CallStats()
-        self.stopping = threading.Event()
         self.latency = latency  # seconds every upstream answer takes, as a call over the internet does
         self._clock, self._rate_scale = clock, rate_scale
         self.limits = RateLimits(clock, rate_scale)
         self.telegram = TelegramBot(clock, rate_scale)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """Serve one WSGI request."""
+        """Serve one WSGI request (the stream's WebSocket included)."""
+        if environ.get("PATH_INFO") == STREAM_PATH and environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+            self.stream.serve(environ)
+            raise ConnectionError("stream closed")  # how a WSGI app under werkzeug ends an upgraded connection
         request = Request(environ)
         return self.dispatch(request)(environ, start_response)
 
@@ -207,7 +221,9 @@ class SimulatorApp:
     def _control(self, endpoint: str, request: Request) -> Response:
         """The /_sim control surface."""
         if endpoint == "_sim.stats":
-            return json_response(200, {**self.stats.snapshot(), "faults": self.faults.active()})
+            stream = {"opened": self.stream.opened, "sent": self.stream.sent}  # connections since the start, messages
+            snapshot = {**self.stats.snapshot(), "faults": self.faults.active()}
+            return json_response(200, {**snapshot, "connections": self.stream.connections(), "stream": stream})
         if endpoint == "_sim.reset":
             self.reset()
             return json_response(200, {"reset": True})
@@ -227,11 +243,21 @@ class SimulatorApp:
             if endpoint == "_sim.faults":
                 fault = parse_fault(body, ROUTE_NAMES)
                 self.faults.add(fault)
+                if fault.route == STREAM_ROUTE:
+                    self.stream.apply(fault)
                 return json_response(201, {"fault": dict(vars(fault))})
-            return json_response(201, inject(self.universe, body))
+            if endpoint == "_sim.migrations":
+                return json_response(201, migrate(self.universe, self.stream, body))
+            return json_response(201, inject(self.universe, body, self._announce))
         except ValueError as error:  # JSON, FaultSpecError and InjectionError are all ValueErrors
-            message = str(error) if isinstance(error, FaultSpecError | InjectionError) else "body is not JSON"
+            known = FaultSpecError | InjectionError | InvalidMigration
+            message = str(error) if isinstance(error, known) else "body is not JSON"
             return json_response(400, {"error": message})
+
+    def _announce(self, launch: Launch) -> None:
+        """A token launched through /_sim/tokens: its creation on the stream."""
+        rng = random.Random(f"signature:{launch.token.address}")
+        self.stream.publish(NEW_TOKENS, creation_message(launch.token, launch.creator, launch.buy_sol, rng))
 
     def reset(self) -> None:
         """Back to the seeded universe, no faults, empty limit windows, counters at zero."""

@@ -6,7 +6,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-MODES = ("429", "4029", "500", "timeout", "garbage", "slow")
+MODES = ("429", "4029", "500", "timeout", "garbage", "slow", "drop", "silent")
+STREAM_ROUTE = "pumpportal.stream"
+STREAM_MODES = ("drop", "silent", "garbage")  # a WebSocket closed, muted, or sent frames no client should trust
 
 
 class FaultSpecError(ValueError):
@@ -36,6 +38,9 @@ def parse_fault(spec: Any, routes: tuple[str, ...]) -> Fault:
         raise FaultSpecError(f"route must be '*' or one of {', '.join(routes)}")
     if mode not in MODES:
         raise FaultSpecError(f"mode must be one of {', '.join(MODES)}")
+    if (route == STREAM_ROUTE and mode not in STREAM_MODES) or (route != STREAM_ROUTE and mode in ("drop", "silent")):
+        allowed = f"{STREAM_ROUTE} takes {', '.join(STREAM_MODES)}; drop and silent are for {STREAM_ROUTE} only"
+        raise FaultSpecError(f"mode {mode} does not apply to route {route}: {allowed}")
     count, retry_after = spec.get("count"), spec.get("retry_after")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise FaultSpecError("count must be a positive integer")
@@ -63,10 +68,12 @@ class FaultBook:
         with self._lock:
             self._faults.clear()
 
-    def take(self, route: str) -> Fault | None:
-        """The fault that applies to this call, consuming one of its uses."""
+    def take(self, route: str, modes: tuple[str, ...] = MODES, exact: bool = False) -> Fault | None:
+        """The fault (of one of `modes`; posted for this very route when `exact`, not for "*") that applies to
+        this call, consuming one of its uses."""
         with self._lock:
-            fault = next((f for f in self._faults if f.matches(route)), None)
+            fault = next((f for f in self._faults if f.matches(route) and f.mode in modes
+                          and (f.route == route or not exact)), None)  # fmt: skip
             if fault is not None and fault.remaining is not None:
                 fault.remaining -= 1
             self._faults = [f for f in self._faults if f.remaining is None or f.remaining > 0]

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from token_discovery.simulator.generation import CHAIN_WEIGHTS, make_token
+from token_discovery.simulator.pumpfun import launched
 from token_discovery.simulator.token import SimToken, evm_address, solana_address
 from token_discovery.simulator.universe import Universe
 
 MAX_TEXT = 20_000
 MAX_TOKENS_PER_CALL = 500
+MAX_DEV_BUY_SOL = 85.0  # what buys a whole pump.fun curve
+_BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
 _INJECT_LOCK = threading.Lock()
 
 
@@ -86,13 +92,56 @@ def build_token(universe: Universe, spec: Any, index: int) -> SimToken:
     )
 
 
-def inject(universe: Universe, body: Any) -> list[dict[str, str]]:
-    """Validate every spec first, then put the tokens on the feeds; answer their identities."""
+@dataclass(frozen=True)
+class Launch:
+    """A pump.fun token to announce on the stream: who created it and what they bought at once."""
+
+    token: SimToken
+    creator: str
+    buy_sol: float
+
+
+def _launch(universe: Universe, spec: dict[str, Any], token: SimToken, index: int) -> Launch:
+    """A spec with "source": "pumpfun": a Solana token launched on its curve now, by its creator."""
+    if token.chain != "solana":
+        raise InjectionError('"source": "pumpfun" is for solana tokens only')
+    creator = spec.get("creator")
+    if creator is None:
+        creator = solana_address(random.Random(f"creator:{universe.seed}:{index}"))
+    elif not isinstance(creator, str) or not _BASE58.fullmatch(creator):
+        raise InjectionError("creator must be a Solana address")
+    buy = _number(spec, "dev_buy_sol", 0.0)
+    if buy > MAX_DEV_BUY_SOL:
+        raise InjectionError(f"dev_buy_sol must be at most {MAX_DEV_BUY_SOL:g} (the whole curve)")
+    return Launch(launched(dataclasses.replace(token, created_at=universe.now()), buy), creator, buy)
+
+
+def _source(spec: Any) -> str | None:
+    """Where the token is heard of: the polled feeds (absent) or the pump.fun stream."""
+    source = spec.get("source") if isinstance(spec, dict) else None
+    if source not in (None, "pumpfun"):
+        raise InjectionError('source must be "pumpfun" or absent')
+    return source
+
+
+def inject(universe: Universe, body: Any, announce: Callable[[Launch], None]) -> list[dict[str, str]]:
+    """Validate every spec first, then put the tokens on the feeds, or launch them on the pump.fun stream
+    (`announce` sends their creation); answer their identities."""
     if not isinstance(body, list) or not 1 <= len(body) <= MAX_TOKENS_PER_CALL:
         raise InjectionError(f"body must be a JSON array of 1 to {MAX_TOKENS_PER_CALL} tokens")
     with _INJECT_LOCK:
         first = universe.next_injected_index()
-        tokens = [build_token(universe, spec, first + offset) for offset, spec in enumerate(body)]
-        for token in tokens:
-            universe.inject(token)
+        made: list[SimToken | Launch] = []
+        for offset, spec in enumerate(body):
+            token = build_token(universe, spec, first + offset)
+            made.append(_launch(universe, spec, token, first + offset) if _source(spec) else token)
+        for item in made:
+            if isinstance(item, Launch):
+                universe.register(item.token)
+            else:
+                universe.inject(item)
+    for item in made:
+        if isinstance(item, Launch):
+            announce(item)
+    tokens = [item.token if isinstance(item, Launch) else item for item in made]
     return [{"chain": t.chain, "address": t.address} for t in tokens]

@@ -63,7 +63,13 @@ class SimulatorServer:
             "GECKOTERMINAL_BASE_URL": self.geckoterminal_url,
             "GOPLUS_BASE_URL": self.goplus_url,
             "TELEGRAM_API_BASE_URL": self.url,
+            "PUMPPORTAL_WS_URL": self.stream_url,
         }
+
+    @property
+    def stream_url(self) -> str:
+        """The pump.fun stream's WebSocket, for PUMPPORTAL_WS_URL."""
+        return "ws" + self.url.removeprefix("http") + "/api/data"
 
     def start(self) -> SimulatorServer:
         """Serve in a daemon thread; returns self."""
@@ -80,6 +86,7 @@ class SimulatorServer:
     def stop(self) -> None:
         """Release hanging and dripping calls, stop serving, close the socket."""
         self.app.stopping.set()
+        self.app.stream.close_all()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

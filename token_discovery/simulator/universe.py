@@ -33,6 +33,7 @@ class Universe:
             self.started_at = self._clock()
             self._tokens: list[SimToken] = []
             self._injected: list[SimToken] = []
+            self._launched: list[SimToken] = []
             self._by_address: dict[tuple[str, str], SimToken] = {}
 
     def now(self) -> float:
@@ -85,7 +86,19 @@ class Universe:
             self._injected.append(token)
             self._by_address[(token.chain, token.address)] = token
 
+    def register(self, token: SimToken) -> None:
+        """Make a token known by its address (market data, security) without putting it on the polled feeds:
+        a pump.fun launch is heard of on the stream."""
+        with self._lock:
+            self._launched.append(token)
+            self._by_address[(token.chain, token.address)] = token
+
+    def launches(self) -> list[SimToken]:
+        """The tokens launched on the stream so far, oldest first."""
+        with self._lock:
+            return list(self._launched)
+
     def next_injected_index(self) -> int:
         """A fresh index for an injected token, outside the generated range."""
         with self._lock:
-            return INJECTED_BASE + len(self._injected)
+            return INJECTED_BASE + len(self._injected) + len(self._launched)

@@ -1,0 +1,1 @@
+"""The pump.fun stream: one connection a deployment, its creations fed to the pipeline in small batches."""
