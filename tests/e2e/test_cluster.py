@@ -15,6 +15,7 @@ import socketio
 
 from tests.live_server import LiveApp
 from tests.own_redis import OwnRedis
+from tests.stream_support import TokenWatcher, launch, sim_stats, until
 from tests.webhook_receiver import WebhookReceiver
 from token_discovery.simulator import SimulatorServer
 
@@ -212,3 +213,44 @@ def test_a_cluster_makes_each_signal_once_and_every_process_delivers_it(simulato
     assert len(hooks) == len(set(hooks)) == new  # one webhook call per signal, not one per process
     assert sorted(got) == sorted(hooks)  # the socket on the other process got each one, once
     assert sum(m["text"].count("🔔") for m in messages) == new  # and the chat each one, once
+
+
+def test_two_processes_hold_one_stream_connection_and_the_survivor_takes_it_over(simulator, tmp_path: Path) -> None:
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "shared.db"), "REDIS_URL": REDIS_URL,
+           "STREAM_FLUSH_SECONDS": "0.3", "ADMIN_TOKEN": "cluster-admin-token-1"}  # fmt: skip
+    apps = [LiveApp(env, server="gunicorn").start(), LiveApp(env, server="gunicorn").start()]
+    watchers: list[TokenWatcher] = []
+    try:
+        until(lambda: sim_stats(simulator)["connections"] == 1)
+        watchers = [TokenWatcher(app.url) for app in apps]
+        first = set(launch(simulator, count=3))
+        for watcher in watchers:  # each client hears each token once, whichever process holds the stream
+            watcher.wait_for(first)
+            assert sorted(r["token_address"] for r in watcher.tokens) == sorted(first)
+        assert sim_stats(simulator)["connections"] == 1  # one connection for the whole deployment, all along
+        holder = next(app for app in apps if stream_state(app) == "live")
+        survivor = next(app for app in apps if app is not holder)
+        assert stream_state(survivor) == "standby"
+        opened = sim_stats(simulator)["stream"]["opened"]
+        assert holder.process is not None
+        holder.process.kill()  # no goodbye: the lease lapses and the other process takes the stream over
+        until(lambda: sim_stats(simulator)["stream"]["opened"] > opened and stream_state(survivor) == "live", 30)
+        assert sim_stats(simulator)["connections"] == 1
+        later = set(launch(simulator, count=2))
+        survivor_watcher = watchers[apps.index(survivor)]
+        survivor_watcher.wait_for(later)
+        assert len([r for r in survivor_watcher.tokens if r["token_address"] in later]) == 2
+    finally:
+        for watcher in watchers:
+            watcher.client.disconnect()
+        for app in apps:
+            app.stop()
+        redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def stream_state(app: LiveApp) -> str:
+    """Whether this process holds the stream ("live") or waits for it ("standby")."""
+    answer = requests.get(f"{app.url}/api/admin/stats", headers={"Authorization": "Bearer cluster-admin-token-1"},
+                          timeout=5)  # fmt: skip
+    return answer.json()["stream"]["state"]

@@ -10,6 +10,7 @@ import requests
 
 from tests.service_support import ADMIN, ManualClock, make_app, sim_services
 from token_discovery import events
+from token_discovery.analysis import RULES_VERSION
 from token_discovery.analysis.changes import HISTORY_LIMIT, describe_changes, with_history
 from token_discovery.api.app import services_of
 from token_discovery.scan.rescore import rescore_stored
@@ -131,5 +132,6 @@ def test_the_rules_3_evidence_change_shows_old_to_new_on_tokens_stored_under_rul
     report = rescore_stored(store, notifier, threading.Lock(), datetime(2026, 6, 2, tzinfo=UTC))
     changes = {d["address"]: (d["old"]["level"], d["new"]["level"], d["new"]["rules_version"]) for d in
                report["differences"]}  # fmt: skip
-    assert changes == {"no_liquidity_key": ("safe", "unknown", "3.0"), "twelve_dollars": ("safe", "risky", "3.0")}
+    assert changes == {"no_liquidity_key": ("safe", "unknown", RULES_VERSION),
+                       "twelve_dollars": ("safe", "risky", RULES_VERSION)}  # fmt: skip
     assert len(notifier.named(events.TOKEN_UPDATED)) == 2

@@ -254,3 +254,40 @@ def test_unknown_paths_and_methods_get_json_errors(http: Client) -> None:
     assert http.get("/nope").status_code == 404
     assert http.post("/token-profiles/latest/v1").status_code == 405
     assert http.get("/tokens/v1/solana/" + ",".join(["a"] * 31)).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "says"),
+    [
+        ("/_sim/faults", {"route": "dexscreener.tokens", "mode": "drop"}, "drop and silent are for"),
+        ("/_sim/faults", {"route": "pumpportal.stream", "mode": "429"}, "pumpportal.stream takes drop, silent"),
+        ("/_sim/tokens", [{"chain": "base", "name": "A", "symbol": "A", "source": "pumpfun"}], "solana tokens only"),
+        ("/_sim/tokens", [{"chain": "solana", "name": "A", "symbol": "A", "source": "moonshot"}], "source must be"),
+        ("/_sim/tokens", [{"chain": "solana", "name": "A", "symbol": "A", "source": "pumpfun", "creator": "0x12"}],
+         "creator must be a Solana address"),
+        ("/_sim/tokens", [{"chain": "solana", "name": "A", "symbol": "A", "source": "pumpfun", "dev_buy_sol": 90}],
+         "dev_buy_sol must be at most 85"),
+        ("/_sim/migrations", [{"address": "NotLaunchedHere1111111111111111111111111pump"}], "launched on the stream"),
+        ("/_sim/stream/replay", [1, 2], "array of 1 to 1000 strings"),
+        ("/_sim/stream/replay", ["x"] * 1001, "array of 1 to 1000 strings"),
+    ],
+)  # fmt: skip
+def test_bad_stream_controls_are_400_and_say_why(http: Client, path: str, body: Any, says: str) -> None:
+    response = http.post(path, json=body)
+    assert response.status_code == 400 and says in response.get_json()["error"]
+
+
+def test_a_pump_launch_is_known_by_address_but_not_put_on_the_polled_feeds(http: Client, sim: SimulatorApp) -> None:
+    before = get(http, "/token-profiles/latest/v1")
+    answer = http.post(
+        "/_sim/tokens", json=[{"chain": "solana", "name": "Curve", "symbol": "CRV", "source": "pumpfun"}]
+    )
+    address = answer.get_json()[0]["address"]
+    assert answer.status_code == 201 and get(http, "/token-profiles/latest/v1") == before
+    (pair,) = get(http, f"/tokens/v1/solana/{address}")
+    assert pair["dexId"] == "pumpfun" and pair["baseToken"]["address"] == address
+    assert http.post("/_sim/migrations", json=[{"address": address}]).get_json() == [{"address": address,
+                                                                                       "delivered": 0}]  # fmt: skip
+    assert get(http, f"/tokens/v1/solana/{address}")[0]["dexId"] == "pumpswap"
+    stats = http.get("/_sim/stats").get_json()
+    assert stats["connections"] == 0 and stats["stream"] == {"opened": 0, "sent": 0}

@@ -49,12 +49,23 @@ def _liquidity_change(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[di
     return [_change("liquidity_usd", before, after, f"Liquidity fell from ${before:,.0f} to ${after:,.0f}")]
 
 
+def _graduation(old_data: Mapping[str, Any], new_data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A token that left its bonding curve for a DEX pool (a pump.fun migration)."""
+    before, after = old_data.get("launch") or {}, new_data.get("launch") or {}
+    if not after.get("migrated") or before.get("migrated"):
+        return []
+    pool = after.get("pool")
+    where = "a PumpSwap pool" if pool == "pump-amm" else f"a {pool} pool" if isinstance(pool, str) else "a DEX pool"
+    return [_change("migrated", False, True, f"Graduated from its bonding curve to {where}")]
+
+
 def describe_changes(
     old_data: Mapping[str, Any], new_data: Mapping[str, Any], old_level: str, new_level: str
 ) -> list[dict[str, Any]]:
     """The material changes between two analyses; empty when nothing a trader cares about moved."""
     old, new = _evidence(old_data), _evidence(new_data)
     changes = _tax_changes(old, new) + _flag_changes(old, new) + _liquidity_change(old, new)
+    changes += _graduation(old_data, new_data)
     if old_level != new_level:
         changes.append(_change("risk_level", old_level, new_level, f"Verdict changed from {old_level} to {new_level}"))
     return changes

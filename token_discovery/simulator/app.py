@@ -28,14 +28,15 @@ from token_discovery.simulator.injection import InjectionError, Launch, inject
 from token_discovery.simulator.launches import InvalidMigration, MarketLaunches, migrate
 from token_discovery.simulator.limits import ROUTE_CLASS, RateLimits
 from token_discovery.simulator.pumpfun import creation_message
-from token_discovery.simulator.pumpportal import NEW_TOKENS, PumpPortalHub
+from token_discovery.simulator.pumpportal import NEW_TOKENS, InvalidReplay, PumpPortalHub
 from token_discovery.simulator.pumpportal import PATH as STREAM_PATH
 from token_discovery.simulator.pumpportal import ROUTE as STREAM_ROUTE
 from token_discovery.simulator.telegram import TelegramBot
 from token_discovery.simulator.universe import Universe
 
 TELEGRAM_ROUTE = "telegram.send_message"
-ROUTE_NAMES = (*ROUTE_CLASS, TELEGRAM_ROUTE, STREAM_ROUTE)
+HTTP_ROUTES = (*ROUTE_CLASS, TELEGRAM_ROUTE)  # counted call by call; the stream's connections are counted apart
+ROUTE_NAMES = (*HTTP_ROUTES, STREAM_ROUTE)  # what a fault may name
 HANG_SECONDS = 300.0  # a "timeout" fault holds the call this long, or until the server stops
 DRIP_SECONDS = 0.25  # a "slow" fault sends one byte per this many seconds
 
@@ -56,6 +57,7 @@ _CONTROL_RULES = [
     ("/_sim/reset", "reset", ["POST"]),
     ("/_sim/telegram", "telegram", ["GET"]),
     ("/_sim/migrations", "migrations", ["POST"]),
+    ("/_sim/stream/replay", "replay", ["POST"]),
 ]
 URL_MAP = Map(
     [Rule(path, endpoint=name, methods=["GET"]) for path, name in _UPSTREAM_RULES]
@@ -102,8 +104,8 @@ class CallStats:
     def snapshot(self) -> dict[str, Any]:
         """Every route with its counts, zeros included."""
         with self._lock:
-            calls = {route: self._calls[route] for route in ROUTE_NAMES}
-            limited = {route: self._limited[route] for route in ROUTE_NAMES}
+            calls = {route: self._calls[route] for route in HTTP_ROUTES}
+            limited = {route: self._limited[route] for route in HTTP_ROUTES}
         return {"calls": calls, "rate_limited": limited, "total_calls": sum(calls.values())}
 
 
@@ -248,9 +250,11 @@ class SimulatorApp:
                 return json_response(201, {"fault": dict(vars(fault))})
             if endpoint == "_sim.migrations":
                 return json_response(201, migrate(self.universe, self.stream, body))
+            if endpoint == "_sim.replay":
+                return json_response(201, {"delivered": self.stream.replay(body)})
             return json_response(201, inject(self.universe, body, self._announce))
         except ValueError as error:  # JSON, FaultSpecError and InjectionError are all ValueErrors
-            known = FaultSpecError | InjectionError | InvalidMigration
+            known = FaultSpecError | InjectionError | InvalidMigration | InvalidReplay
             message = str(error) if isinstance(error, known) else "body is not JSON"
             return json_response(400, {"error": message})
 

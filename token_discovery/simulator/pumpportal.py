@@ -37,6 +37,13 @@ GARBAGE = (
 MESSAGE_MAX_BYTES = 4096  # what a client may send
 
 
+REPLAY_MAX_FRAMES, REPLAY_MAX_BYTES = 1000, 65_536
+
+
+class InvalidReplay(ValueError):
+    """A replay request that cannot be honoured."""
+
+
 class Subscriber:
     """One open connection and what it subscribed to."""
 
@@ -101,6 +108,19 @@ class PumpPortalHub:
         delivered = sum(1 for s in targets if not s.muted and s.send(text))
         self.sent += delivered
         return delivered
+
+    def replay(self, frames: Any) -> int:
+        """POST /_sim/stream/replay: frames sent as they are (a recorded session), in order, to every subscribed
+        connection; how many frames went out in all."""
+        if (
+            not isinstance(frames, list)
+            or not 1 <= len(frames) <= REPLAY_MAX_FRAMES
+            or not all(isinstance(frame, str) and len(frame) <= REPLAY_MAX_BYTES for frame in frames)
+        ):
+            raise InvalidReplay(f"body must be a JSON array of 1 to {REPLAY_MAX_FRAMES} strings (frames as sent)")
+        with self._lock:
+            targets = [s for s in self._subscribers if s.kinds]
+        return sum(1 for subscriber in targets for frame in frames if subscriber.send(frame))
 
     def apply(self, fault: Fault) -> None:
         """A fault just posted: it acts on every open connection (one use each while it has uses)."""

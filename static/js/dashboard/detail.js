@@ -1,8 +1,8 @@
 // The detail panel of one token: every reason with the evidence it read, security, market, indicators, history.
-import { el } from "../dom.js";
+import { el, externalLink } from "../dom.js";
 import * as fmt from "./format.js";
-import { rowOf } from "./model.js";
-import { linkList } from "./view.js";
+import { LAUNCH_BUY_HIGH, SERIAL_LAUNCHES, rowOf } from "./model.js";
+import { curveBar, linkList } from "./view.js";
 
 // flag -> [said when it is bad, said when it is fine, the value that is bad (null: informative only)]
 const FLAGS = {
@@ -124,6 +124,54 @@ function indicatorSection(record) {
   ]));
 }
 
+const POOL_LABELS = { pump: "pump.fun bonding curve", bonk: "Bonk bonding curve (letsbonk.fun)", "pump-amm": "PumpSwap pool (pump-amm)" };
+
+/** A link to Solscan: `kind` "account" or "tx", `id` already checked as base58. */
+function solscan(kind, id, title) {
+  return externalLink(`https://solscan.io/${kind}/${id}`, fmt.shortAddress(id), title);
+}
+
+function curveLine(launch) {
+  if (launch.migrated) return el("span", { class: "curve-line" }, curveBar(1), " 100% · graduated");
+  if (launch.progress === null) return null;
+  return el("span", { class: "curve-line" }, curveBar(launch.progress), ` ${fmt.share(launch.progress)} sold`,
+    launch.progress >= 0.8 ? el("span", { class: "muted" }, " · close to graduating") : null);
+}
+
+function creatorBuy(launch) {
+  if (launch.creatorBuyShare === null && launch.creatorBuySol === null) return null;
+  const high = launch.creatorBuyShare !== null && launch.creatorBuyShare >= LAUNCH_BUY_HIGH;
+  const sol = launch.creatorBuySol === null ? "" : ` (${fmt.sol(launch.creatorBuySol)})`;
+  const share = launch.creatorBuyShare === null ? "an unknown share" : fmt.share(launch.creatorBuyShare);
+  return el("span", { class: high ? "launch-warn" : null }, `${share} at launch${sol}`);
+}
+
+/** The creator's account, and how many tokens it launched in 24 h (a serial launcher from SERIAL_LAUNCHES). */
+function creator(launch) {
+  const n = launch.creatorLaunches;
+  const link = launch.creator ? solscan("account", launch.creator, `Creator ${launch.creator} on Solscan`) : null;
+  if (n === null) return link;
+  const serial = n >= SERIAL_LAUNCHES;
+  const count = el("span", { class: serial ? "launch-warn serial-launcher" : "creator-launches" },
+    `${n} launch${n === 1 ? "" : "es"} in 24 h${serial ? ": serial launcher" : ""}`);
+  return el("span", { class: "creator-fact" }, link || "unknown account", count);
+}
+
+/** What the pump.fun stream said of the launch; every value was checked by launchOf (base58, https, finite). */
+function launchSection(launch) {
+  if (!launch) return null;
+  return section("Launch", pairs([
+    ["Launchpad", launch.pool ? POOL_LABELS[launch.pool] : launch.launchpad],
+    [launch.migrated ? "Curve" : "Curve at launch", curveLine(launch)], // the stream tells these once, at creation
+    ["Market cap at launch", launch.marketCapSol === null ? null : fmt.sol(launch.marketCapSol)],
+    ["Creator", creator(launch)],
+    ["Creator bought", creatorBuy(launch)],
+    ["Migrated", launch.migrated ? "yes: trades in a DEX pool" : "no: still on its curve"],
+    ["Creation tx", launch.signature ? solscan("tx", launch.signature, `Creation transaction ${launch.signature} on Solscan`) : null],
+    ["Metadata", launch.metadataUri ? externalLink(launch.metadataUri, `JSON on ${new URL(launch.metadataUri).hostname}`, launch.metadataUri) : null],
+  ]));
+}
+
 function flagChips(flags) {
   const known = [];
   const unknown = [];
@@ -194,6 +242,7 @@ export function renderDetail(panel, record, ctx) {
         watched ? "★ Watching" : "☆ Watch")),
     el("p", { class: "links" }, linkList(row)),
     verdictSection(record, row),
+    launchSection(row.launch),
     marketSection(record),
     indicatorSection(record),
     securitySection(record),

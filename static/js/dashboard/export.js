@@ -23,6 +23,11 @@ const CSV_COLUMNS = [
   ["dexscreener", (r) => r.pages.dexscreener || ""],
   ["explorer", (r) => r.pages.explorer || ""],
   ["scanned_at", (r) => r.scannedAt],
+  ["launchpad", (r) => r.launch?.launchpad ?? null],
+  ["curve_progress", (r) => r.launch?.progress ?? null],
+  ["market_cap_sol", (r) => r.launch?.marketCapSol ?? null],
+  ["creator", (r) => r.launch?.creator ?? null],
+  ["creator_launches_24h", (r) => r.launch?.creatorLaunches ?? null],
 ];
 
 /** One CSV cell: numbers as they are; text quoted, and never read as a formula by a spreadsheet. */

@@ -3,7 +3,7 @@ import * as fmt from "./format.js";
 import { DEFAULTS, SORTS } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
-const FILTER_KEYS = ["chain", "verdict", "minLiq", "maxAge", "watch"];
+const FILTER_KEYS = ["chain", "verdict", "minLiq", "maxAge", "watch", "pump"];
 
 function ensureOption(select, value, label) {
   if (value && ![...select.options].some((o) => o.value === String(value))) select.add(new Option(label, String(value)));
@@ -42,6 +42,7 @@ export class FilterBar {
       minLiq: Number($("f-liq").value) || null,
       maxAge: Number($("f-age").value) || null,
       watch: $("f-watch").checked,
+      pump: $("f-pump").checked,
       sort: $("f-sort").value,
     };
   }
@@ -56,6 +57,7 @@ export class FilterBar {
     ensureOption($("f-age"), state.maxAge, `≤ ${fmt.age(state.maxAge * 60000)}`);
     $("f-age").value = state.maxAge ? String(state.maxAge) : "";
     $("f-watch").checked = state.watch;
+    $("f-pump").checked = Boolean(state.pump);
     $("f-sort").value = state.sort;
     $("f-dir").textContent = state.dir === "asc" ? "↑" : "↓";
     $("f-dir").setAttribute("aria-label", `Sort ${state.dir === "asc" ? "ascending" : "descending"}`);

@@ -61,6 +61,14 @@ export function percent(value) {
   return `${value > 0 ? "+" : ""}${rounded}%`;
 }
 
+/** An amount of SOL: "0.42 SOL", "31.8 SOL", "312 SOL", "1.2K SOL"; "—" when unknown. */
+export function sol(value) {
+  if (!finite(value)) return DASH;
+  const n = Math.abs(value);
+  if (n >= 999.5) return `${usd(value).replace("$", "")} SOL`;
+  return `${trim(value.toFixed(n >= 99.95 ? 0 : n >= 1 ? 1 : 2))} SOL`;
+}
+
 /** A fraction 0..1 as a percent: 0.0512 -> "5.1%". */
 export function share(value) {
   if (!finite(value)) return DASH;

@@ -18,11 +18,14 @@ export const COLUMNS = [
   { key: "links", label: "Links", sort: null },
 ];
 const CHAIN_SORT = { key: "chain", label: "Chain", sort: (r) => r.chain };
-export const SORTS = [{ key: "seq", label: "Recently discovered" }, ...COLUMNS.filter((c) => c.sort), CHAIN_SORT];
+// pump.fun tokens by how far along their bonding curve (nearest to graduating first); other tokens last.
+const CURVE_SORT = { key: "curve", label: "pump.fun curve", sort: (r) => r.launch?.progress ?? null };
+export const SORTS = [{ key: "seq", label: "Recently discovered" }, ...COLUMNS.filter((c) => c.sort), CHAIN_SORT, CURVE_SORT];
 const SORT_KEYS = new Set(SORTS.map((s) => s.key));
 const VERDICTS = new Set(["", "safe", "risky", "unknown", "notrisky"]);
 const WATCH_KEY = "tokenDiscovery.watchlist";
 
+// `pump` ("pump.fun only") is set only when on: a state without it shows every source.
 export const DEFAULTS = Object.freeze({ q: "", chain: "", verdict: "", minLiq: null, maxAge: null, watch: false, sort: "seq", dir: "desc" });
 
 function positive(raw) {
@@ -45,6 +48,7 @@ export function parseQuery(search, chains) {
     watch: params.get("watch") === "1",
     sort: SORT_KEYS.has(sort) ? sort : DEFAULTS.sort,
     dir: params.get("dir") === "asc" ? "asc" : "desc",
+    ...(params.get("pump") === "1" ? { pump: true } : {}),
   };
 }
 
@@ -57,6 +61,7 @@ export function toQuery(state) {
   if (state.minLiq) params.set("minLiq", String(state.minLiq));
   if (state.maxAge) params.set("maxAge", String(state.maxAge));
   if (state.watch) params.set("watch", "1");
+  if (state.pump) params.set("pump", "1");
   if (state.sort !== DEFAULTS.sort) params.set("sort", state.sort);
   if (state.dir !== DEFAULTS.dir) params.set("dir", state.dir);
   const text = params.toString();
@@ -70,6 +75,7 @@ export function passes(row, state, watched, now = Date.now()) {
   if (state.minLiq && !(row.liquidity >= state.minLiq)) return false;
   if (state.maxAge && !(row.created !== null && now - row.created <= state.maxAge * 60000)) return false;
   if (state.watch && !watched.has(row.key)) return false;
+  if (state.pump && !row.launch) return false;
   if (state.q) {
     const needle = state.q.trim().toLowerCase();
     const hay = `${row.name}\u0000${row.symbol}\u0000${row.address}`.toLowerCase();

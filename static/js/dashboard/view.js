@@ -1,7 +1,7 @@
 // The grid's header and rows, built with text nodes and checked attributes only.
 import { el, externalLink } from "../dom.js";
 import * as fmt from "./format.js";
-import { safeUrl, tokenLink } from "./model.js";
+import { SERIAL_LAUNCHES, safeUrl, tokenLink } from "./model.js";
 import { COLUMNS } from "./state.js";
 
 /** The header row: a sort button per sortable column, aria-sort on the active one. */
@@ -80,6 +80,38 @@ function ownLink(href, label, title) {
   return a;
 }
 
+/** A bonding-curve bar: `progress` 0..1 of the curve sold (width set through the CSSOM: the CSP allows no style attribute). */
+export function curveBar(progress) {
+  const fill = el("span", { class: "curve-fill" });
+  fill.style.width = `${Math.round(progress * 1000) / 10}%`;
+  return el("span", { class: `curve${progress >= 0.8 ? " near" : ""}`, "aria-hidden": "true" }, fill);
+}
+
+/** Said of a launch in one line, for a title (the stream tells the curve and market cap once: at creation). */
+function launchTitle(launch) {
+  if (launch.migrated) return "Graduated from its pump.fun bonding curve to a DEX pool";
+  const parts = [`Launched on ${launch.launchpad}`];
+  const atLaunch = [];
+  if (launch.progress !== null) atLaunch.push(`bonding curve ${fmt.share(launch.progress)} sold`);
+  if (launch.marketCapSol !== null) atLaunch.push(`market cap ${fmt.sol(launch.marketCapSol)}`);
+  if (atLaunch.length) parts.push(`at launch: ${atLaunch.join(", ")}`);
+  if (launch.creatorLaunches !== null) parts.push(`its creator launched ${launch.creatorLaunches} in 24 h`);
+  return parts.join(" · ");
+}
+
+/** The compact pump.fun badge of a row: launchpad, curve progress, market cap in SOL, a serial creator. */
+export function launchBadge(launch) {
+  const serial = launch.creatorLaunches !== null && launch.creatorLaunches >= SERIAL_LAUNCHES;
+  const curve = launch.progress !== null && !launch.migrated;
+  return el("span", { class: "launch", title: launchTitle(launch) },
+    el("span", { class: "launch-main" }, // one unbreakable line: it sets the column's narrowest width
+      el("span", { class: `launchpad pad-${launch.launchpad.replace(/[^a-z]/g, "")}` }, launch.launchpad),
+      curve ? [curveBar(launch.progress), el("span", { class: "curve-pct" }, fmt.share(launch.progress))] : null,
+      // the market cap said at creation; once graduated, the MCap column's live figure is the one to read
+      launch.marketCapSol !== null && !launch.migrated ? el("span", { class: "launch-mc" }, `MC ${fmt.sol(launch.marketCapSol)}`) : null),
+    serial ? el("span", { class: "serial" }, `dev ×${launch.creatorLaunches}`) : null);
+}
+
 function cell(key, label, ...content) {
   return el("td", { class: `c-${key}`, "data-label": label }, ...content);
 }
@@ -99,7 +131,8 @@ export function buildRow(row, ctx) {
         el("span", { class: "addr" }, el("span", { class: "chip" }, row.chain),
           el("code", { title: row.address }, fmt.shortAddress(row.address)),
           el("button", { type: "button", class: "copy", dataset: { action: "copy" },
-            "aria-label": `Copy contract address of ${row.symbol}` }, "Copy"))))),
+            "aria-label": `Copy contract address of ${row.symbol}` }, "Copy")),
+        row.launch ? launchBadge(row.launch) : null))),
     cell("age", "Age", el("span", { class: "age", dataset: { created: row.created === null ? "" : String(row.created) } },
       fmt.age(row.created === null ? null : ctx.now - row.created))),
     el("td", { class: "c-price", "data-label": "Price", title: `As of ${fmt.clock(row.scannedAt)}, when this token was last scanned` },

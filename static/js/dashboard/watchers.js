@@ -48,6 +48,7 @@ export function filterNotes(state) {
   const notes = [];
   const q = String(state.q || "").trim();
   if (state.watch) notes.push("★ Watchlist is kept in this browser only: the server cannot use it, so the watcher ignores it.");
+  if (state.pump) notes.push("pump.fun only is not a watcher rule yet: the watcher signals tokens from every source.");
   if (ADDRESS_LIKE.test(q)) notes.push("The search looks like an address: the server matches names and symbols only.");
   else if (/[*?]/.test(q)) notes.push("On the server * and ? are wildcards: the pattern must then match the whole name or symbol.");
   if (!Object.keys(rulesFromFilters(state)).length) notes.push("No filter is set: the watcher signals every new token.");

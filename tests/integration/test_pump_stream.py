@@ -1,0 +1,163 @@
+"""The pump.fun stream in the running app, against the simulator's stream: creations reach browsers with no
+trigger, faults are survived with nothing lost after reconnection, a burst never overspends the budget, and the
+recorded real session goes through whole."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.live_server import LiveApp
+from tests.stream_support import TokenWatcher, launch, sim_stats, until
+from token_discovery.simulator import SimulatorServer
+
+pytestmark = pytest.mark.integration
+ADMIN = "stream-admin-token-1"
+FAST = {"STREAM_FLUSH_SECONDS": "0.3", "ADMIN_TOKEN": ADMIN}
+
+
+@pytest.fixture
+def app(simulator: SimulatorServer, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveApp]:
+    env = {**simulator.base_urls(), **FAST, "SQLITE_PATH": str(tmp_path / "tokens.db"),
+           **getattr(request, "param", {})}  # fmt: skip
+    live = LiveApp(env, server="gunicorn").start()
+    try:
+        until(lambda: sim_stats(simulator)["connections"] == 1)  # the app holds its one connection
+        yield live
+    finally:
+        live.stop()
+
+
+def stream_figures(app: LiveApp) -> dict:
+    """The app's stream figures from the admin API."""
+    answer = requests.get(f"{app.url}/api/admin/stats", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=5)
+    return answer.json()["stream"]
+
+
+def test_a_creation_reaches_a_connected_client_with_its_launch_and_no_scan(app: LiveApp, simulator) -> None:
+    watcher = TokenWatcher(app.url)
+    try:
+        creator = "4xRNycRejhP3wPjNwJAH6CdDQU44mXCbHApx1H8KcxcA"
+        (address,) = launch(simulator, creator=creator, dev_buy_sol=2.0)
+        (record,) = watcher.wait_for({address}, timeout=10)
+    finally:
+        watcher.close()
+    launch_facts = record["token_data"]["launch"]
+    assert record["token_chain"] == "solana" and record["token_data"]["sources"] == ["pumpportal.stream"]
+    assert launch_facts["creator"] == creator and launch_facts["pool"] == "pump"
+    assert launch_facts["progress"] == pytest.approx(0.0846, abs=1e-4) and launch_facts["creator_launches_24h"] == 1
+    assert record["risk_level"] != "safe" or record["token_data"]["security"] is not None
+    status = requests.get(f"{app.url}/api/discovery/status", timeout=5).json()["status"]
+    assert status["total_scans"] == 0  # nobody triggered anything
+    calls = sim_stats(simulator)["calls"]
+    assert calls["dexscreener.tokens"] == 1 and calls["goplus.solana_token_security"] == 1
+    assert sum(calls.values()) == 2  # one batched market call and one security call, no discovery feed
+
+
+def test_a_serial_launcher_is_called_one(app: LiveApp, simulator) -> None:
+    watcher = TokenWatcher(app.url)
+    try:
+        creator = "8sxf7tQ6nRWe6KYc8qqzVzzD1EJsu4gBvV8zSvwsJmvd"
+        addresses = [launch(simulator, creator=creator)[0] for _ in range(3)]
+        records = {r["token_address"]: r for r in watcher.wait_for(set(addresses), timeout=15)}
+    finally:
+        watcher.close()
+    third = records[addresses[2]]
+    assert third["token_data"]["launch"]["creator_launches_24h"] == 3 and third["risk_level"] == "risky"
+    labels = [reason["label"] for reason in third["token_data"]["analysis"]["reasons"]]
+    assert "Its creator launched 3 tokens on pump.fun in the last 24 h" in labels
+    assert records[addresses[0]]["token_data"]["launch"]["creator_launches_24h"] == 1
+
+
+def test_a_migration_updates_the_token(app: LiveApp, simulator) -> None:
+    watcher = TokenWatcher(app.url)
+    try:
+        (address,) = launch(simulator, dev_buy_sol=20.0)
+        watcher.wait_for({address}, timeout=10)
+        requests.post(f"{simulator.url}/_sim/migrations", json=[{"address": address}], timeout=5).raise_for_status()
+        (updated,) = watcher.wait_for({address}, timeout=10, updates=True)
+    finally:
+        watcher.close()
+    facts = updated["token_data"]["launch"]
+    assert [c["label"] for c in updated["changes"]] == ["Graduated from its bonding curve to a PumpSwap pool"]
+    assert facts["migrated"] is True and facts["pool"] == "pump-amm" and facts["creator"]
+    assert updated["token_data"]["market"]["dex_id"] == "pumpswap"
+
+
+@pytest.mark.parametrize("app", [{"STREAM_SILENCE_SECONDS": "1.5"}], indirect=True)
+@pytest.mark.parametrize("mode", ["drop", "silent", "garbage"])
+def test_a_fault_is_survived_and_nothing_sent_after_reconnection_is_lost(app: LiveApp, simulator, mode: str) -> None:
+    watcher = TokenWatcher(app.url)
+    try:
+        opened = sim_stats(simulator)["stream"]["opened"]
+        requests.post(f"{simulator.url}/_sim/faults", json={"route": "pumpportal.stream", "mode": mode, "count": 1},
+                      timeout=5).raise_for_status()  # fmt: skip
+        if mode == "garbage":  # the same connection goes on, the frames counted and dropped
+            until(lambda: stream_figures(app)["messages"]["malformed"] >= 7)
+        else:  # a new connection once the old one is closed, or heard nothing for the silence allowed
+            until(lambda: sim_stats(simulator)["stream"]["opened"] > opened and sim_stats(simulator)["connections"])
+        addresses = launch(simulator, count=5)
+        watcher.wait_for(set(addresses), timeout=15)
+    finally:
+        watcher.close()
+    figures = stream_figures(app)
+    assert figures["state"] == "live" and figures["tokens_stored"] == 5
+    if mode == "silent":
+        assert figures["silences"] == 1
+    if mode == "garbage":
+        assert figures["reconnects"] == 0 and figures["messages"]["malformed"] == 7
+
+
+BURST_BUDGET = {"BUDGET_GOPLUS_PER_MINUTE": "8", "BUDGET_DEXSCREENER_MARKET_PER_MINUTE": "8",
+                "STREAM_QUEUE_SIZE": "300", "STREAM_FLUSH_TOKENS": "20", "GOPLUS_BATCH_SIZE": "20"}  # fmt: skip
+
+
+@pytest.mark.parametrize("app", [BURST_BUDGET], indirect=True)
+def test_a_burst_of_500_creations_never_spends_past_the_budget(app: LiveApp, simulator) -> None:
+    launch(simulator, count=500)
+    until(lambda: stream_figures(app)["messages"]["creation"] == 500)
+    until(lambda: stream_figures(app)["budget_waits"] > 0)  # the budget is spent: the rest waits for it
+    figures, calls = stream_figures(app), sim_stats(simulator)["calls"]
+    # The stream spends at most its share (1 - TRIGGER_BUDGET_SHARE = half) of each bucket of 8 a minute.
+    assert 1 <= calls["goplus.solana_token_security"] <= 4 and 1 <= calls["dexscreener.tokens"] <= 4
+    assert sum(sim_stats(simulator)["rate_limited"].values()) == 0
+    stored = figures["tokens_stored"]
+    assert stored == 20 * calls["goplus.solana_token_security"]  # whole batches of 20, one call each
+    assert figures["dropped"] + stored + figures["waiting"] == 500  # none lost without being counted
+    assert figures["dropped"] >= 500 - 300 - stored and figures["waiting"] <= 300  # the queue held, oldest out
+    health = requests.get(f"{app.url}/healthz", timeout=5)
+    assert health.status_code == 200
+
+
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "pumpportal" / "session_2026-07-03.jsonl"
+
+
+@pytest.mark.parametrize("app", [{"STREAM_FLUSH_TOKENS": "30", "STREAM_QUEUE_SIZE": "1000"}], indirect=True)
+def test_a_recorded_real_session_goes_through_whole_and_nothing_unverified_is_safe(app: LiveApp, simulator) -> None:
+    frames = [json.loads(line)["raw"] for line in RECORDED.read_text(encoding="utf-8").splitlines()]
+    creates = [json.loads(f) for f in frames if '"txType":"create"' in f]
+    real = {c["mint"] for c in creates} - {"EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"}
+    watcher = TokenWatcher(app.url)
+    try:
+        answer = requests.post(f"{simulator.url}/_sim/stream/replay", json=frames, timeout=10).json()
+        assert answer["delivered"] == len(frames)
+        records = watcher.wait_for(real, timeout=60)  # the simulator knows none of them: no market, no security
+    finally:
+        watcher.close()
+    figures = stream_figures(app)
+    # notices: the 2 acknowledgements of the app's own subscriptions, then the session's 2 and its error
+    assert figures["messages"] == {"creation": 188, "migration": 7, "notice": 5, "malformed": 10}
+    assert len(records) == len(real) == 188 and not [r for r in records if r["risk_level"] == "safe"]
+    risky = [r for r in records if r["risk_level"] == "risky"]  # on the launch facts alone, nothing else is known
+    codes = {reason["code"] for r in risky for reason in r["token_data"]["analysis"]["reasons"]}
+    assert risky and codes & {"serial_launcher", "creator_launch_buy_high"}
+    bonk = next(r for r in records if r["token_data"]["launch"]["pool"] == "bonk")
+    assert bonk["token_data"]["launch"]["progress"] is None  # a bonk launch has no pump.fun curve
+    named_blank = [r for r in records if r["token_data"]["name"] is None]
+    assert len(named_blank) == 1
+    migrated_in_session = {m["mint"] for m in map(json.loads, frames) if m.get("txType") == "migrate"} & real
+    assert figures["migrations_unknown"] == 7 - len(migrated_in_session)
