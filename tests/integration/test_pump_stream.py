@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
 from tests.live_server import LiveApp
+from tests.service_support import sim_services
 from tests.stream_support import TokenWatcher, launch, sim_stats, until
 from token_discovery.simulator import SimulatorServer
 
@@ -161,3 +163,22 @@ def test_a_recorded_real_session_goes_through_whole_and_nothing_unverified_is_sa
     assert len(named_blank) == 1
     migrated_in_session = {m["mint"] for m in map(json.loads, frames) if m.get("txType") == "migrate"} & real
     assert figures["migrations_unknown"] == 7 - len(migrated_in_session)
+
+
+def test_a_polled_look_at_a_token_the_stream_saw_keeps_its_launch_facts(simulator: SimulatorServer) -> None:
+    polled = [{"chain": "solana", "name": "Seen Twice", "symbol": "TWICE"}]  # on the feeds, not on the stream
+    (injected,) = requests.post(f"{simulator.url}/_sim/tokens", json=polled, timeout=5).json()
+    services, _ = sim_services(simulator, PUMPPORTAL_WS_URL="")
+    try:
+        launch_facts = {"creator": "8sxf7tQ6nRWe6KYc8qqzVzzD1EJsu4gBvV8zSvwsJmvd", "pool": "pump", "progress": 0.4,
+                        "creator_buy_share": 0.3, "migrated": False, "creator_launches_24h": 4}  # fmt: skip
+        at = datetime.now(UTC) - timedelta(hours=1)
+        services.store.upsert("solana", injected["address"], {"name": "Seen Twice", "launch": launch_facts}, 50,
+                              "risky", False, at)  # fmt: skip
+        services.service.trigger_scan(max_tokens=20)
+        (record,) = [r for r in services.store.recent(200) if r.address == injected["address"]]
+    finally:
+        services.close()
+    codes = {reason["code"] for reason in record.data["analysis"]["reasons"]}
+    assert {"serial_launcher", "creator_launch_buy_high"} <= codes and record.risk_level == "risky"
+    assert record.data["launch"]["creator_launches_24h"] == 4 and "pumpportal.stream" not in record.data["sources"]

@@ -16,8 +16,9 @@ from token_discovery.scan.discovery import discover
 from token_discovery.scan.enrichment import Enrichment, fetch_market, security_batches
 from token_discovery.scan.followups import OutcomeTracker, observation
 from token_discovery.scan.publisher import Publisher
-from token_discovery.scan.recheck import candidate_from_record
+from token_discovery.scan.recheck import candidate_from_record, with_launch
 from token_discovery.scan.state import ScanCancelled, ScanSources, ScanState, ScanTally
+from token_discovery.sources.chains import SOLANA
 from token_discovery.store.base import StoreUnavailable, TokenStore
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ Key = tuple[str, str]
 MARKET_MODE_AGE = timedelta(hours=2)
 # GeckoTerminal allows 30 calls a minute, shared with new-pool discovery; the rest is refreshed next scan.
 CANDLE_FETCHES_PER_SCAN = 16
+LAUNCH_LOOKUP = 500  # stored Solana tokens looked through for the launch facts of a polled one
 STREAM_ORIGIN = "stream"  # a batch of tokens a stream delivered, run through the pipeline without a scan
 
 
@@ -107,7 +109,7 @@ class Scanner:
         security calls only where a batch has room. What was stored is handed to the outcome tracker even
         when the scan is abandoned half-way.
         """
-        by_key = {d.key: d for d in chosen}
+        by_key = {d.key: d for d in self._with_launches(chosen)}
         keys = list(by_key)
         due = [] if state.origin == STREAM_ORIGIN else self._due_followups(state.chain)
         followed = [key for key in due if key not in by_key]
@@ -129,6 +131,19 @@ class Scanner:
         finally:
             self._settle_outcomes(verdicts, set(due), into, by_key)
         return len(verdicts), created
+
+    def _with_launches(self, chosen: list[Discovered]) -> list[Discovered]:
+        """Solana tokens a feed found that the pump.fun stream saw launch keep their launch facts (the creator's
+        launches, its buy) in this analysis too: a polled look never forgets what the stream said."""
+        wanted = {d.key for d in chosen if d.candidate.chain == SOLANA and d.candidate.curve is None}
+        if not wanted:
+            return chosen
+        try:
+            stored = {(r.chain, r.address): r for r in self._store.recent(LAUNCH_LOOKUP, SOLANA)
+                      if (r.chain, r.address) in wanted and r.data.get("launch")}  # fmt: skip
+        except StoreUnavailable:
+            return chosen
+        return [with_launch(d, stored[d.key]) if d.key in stored else d for d in chosen]
 
     def _due_followups(self, chain: str | None) -> list[Key]:
         """Tokens due a follow-up; none when there is no tracker or the store cannot say."""

@@ -48,3 +48,11 @@ def candidate_from_record(record: TokenRecord) -> Discovered:
     )
     sources = tuple(data.get("sources") or ()) or (RECHECK_SOURCE,)
     return Discovered(candidate, sources)
+
+
+def with_launch(found: Discovered, record: TokenRecord) -> Discovered:
+    """A polled token with the launch facts its stored record kept from the pump.fun stream."""
+    launch = record.data.get("launch") or {}
+    candidate = dataclasses.replace(found.candidate, curve=curve_from_json(launch),
+                                    creator_launches=launch.get("creator_launches_24h"))  # fmt: skip
+    return Discovered(candidate, found.sources)
