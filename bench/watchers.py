@@ -22,7 +22,6 @@ import platform
 import random
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,7 +35,8 @@ import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.live_server import ROOT, LiveApp, free_port  # noqa: E402
+from tests.live_server import LiveApp  # noqa: E402
+from tests.simulator_process import SimulatorProcess  # noqa: E402
 from tests.webhook_receiver import WebhookReceiver  # noqa: E402
 from token_discovery import events  # noqa: E402
 from token_discovery.api.serving import tune_garbage_collector  # noqa: E402
@@ -114,35 +114,6 @@ def fill_watchers(store: SQLiteStore, bodies: list[dict[str, Any]]) -> list[str]
                           created_at=datetime.now(UTC).isoformat())  # fmt: skip
         store.save_watcher(watcher.to_document())
     return keys
-
-
-class SimulatorProcess:
-    """The simulator in a process of its own, so the clients measured here never slow its answers down."""
-
-    def __init__(self, seed: int, latency_ms: float) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "token_discovery.simulator", "--port", str(self.port), "--seed", str(seed),
-                   "--spawn-seconds", "10000000", "--latency-ms", str(latency_ms)]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)  # noqa: S603
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{self.url}/_sim/stats", timeout=0.5)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.05)  # readiness probe: not listening yet
-        raise SystemExit("the simulator did not start")
-
-    def base_urls(self) -> dict[str, str]:
-        """The upstream base URLs as environment variables."""
-        return {"DEXSCREENER_BASE_URL": self.url, "GECKOTERMINAL_BASE_URL": f"{self.url}/api/v2",
-                "GOPLUS_BASE_URL": f"{self.url}/api/v1", "TELEGRAM_API_BASE_URL": self.url}  # fmt: skip
-
-    def stop(self) -> None:
-        """End the process."""
-        self.process.terminate()
-        self.process.wait(10)
 
 
 def frame_of(ws: websocket.WebSocket) -> str:

@@ -110,6 +110,16 @@ def test_the_console_shows_the_feed_live_and_drives_the_service_in_a_browser(
         shown = page.locator("#outcomes tbody tr td:nth-child(2)")
         expect(shown).to_have_text([str(outcomes["levels"][level]["tokens"]) for level in ("safe", "risky", "unknown")])
 
+        expect(page.locator("#stream-panel")).to_be_visible()
+        expect(page.locator("#st-state")).to_have_text("Holds the stream")
+        launched = [{"chain": "solana", "name": "Console Pump", "symbol": "CPMP", "source": "pumpfun"}]
+        requests.post(f"{simulator.url}/_sim/tokens", json=launched, timeout=5).raise_for_status()
+        requests.post(f"{simulator.url}/_sim/faults", json={"route": "pumpportal.stream", "mode": "garbage"},
+                      timeout=5).raise_for_status()  # fmt: skip
+        expect(page.locator("#st-created")).to_have_text("1")
+        expect(page.locator("#st-stored")).to_have_text("1", timeout=10_000)
+        expect(page.locator("#st-malformed")).to_have_text("7")  # the simulator's seven frames nobody should trust
+
         page.click("#rescore")
         page.wait_for_selector("#message:has-text('Rescore: done')")
         assert page.locator("#health-status").inner_text() == "ok"

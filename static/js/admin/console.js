@@ -147,6 +147,33 @@ function renderSignals(signals) {
   $("#dead-letters-empty").hidden = letters.length > 0;
 }
 
+const STREAM_STATES = {
+  live: "Holds the stream", standby: "Standing by (another process holds it)", connecting: "Connecting", off: "Off",
+};
+
+function renderStream(stream) {
+  const messages = stream.messages || {};
+  $("#stream-panel").hidden = false;
+  const state = $("#st-state");
+  state.textContent = STREAM_STATES[stream.state] || String(stream.state);
+  state.className = stream.state === "live" ? "ok" : stream.state === "connecting" ? "bad" : "";
+  const heard = Number(stream.last_message_at);
+  $("#st-heard").textContent = Number.isFinite(heard) && heard > 0
+    ? `last message ${duration(Math.max(0, Date.now() / 1000 - heard))} ago` : "no message yet";
+  $("#st-created").textContent = String(messages.creation ?? 0);
+  $("#st-migrated").textContent = `${messages.migration ?? 0} graduated`;
+  $("#st-stored").textContent = String(stream.tokens_stored ?? 0);
+  $("#st-batches").textContent = `${stream.batches ?? 0} batches · ${stream.upstream_calls ?? 0} upstream calls`;
+  $("#st-waiting").textContent = String(stream.waiting ?? 0);
+  $("#st-dropped").textContent = stream.dropped ? `${stream.dropped} dropped (queue full)` :
+    stream.budget_waits ? `waited ${stream.budget_waits} times for the budget` : "";
+  $("#st-connections").textContent = String(stream.connections ?? 0);
+  $("#st-reconnects").textContent = `${stream.reconnects ?? 0} reconnections · ${stream.silences ?? 0} silences`;
+  const malformed = $("#st-malformed");
+  malformed.textContent = String(messages.malformed ?? 0);
+  malformed.className = messages.malformed ? "bad" : "";
+}
+
 function render(snap) {
   lastSnapshot = snap;
   renderVitals(snap);
@@ -156,6 +183,7 @@ function render(snap) {
   renderScans(snap.scans);
   if (snap.outcomes) renderOutcomes(snap.outcomes);
   if (snap.signals) renderSignals(snap.signals);
+  if (snap.stream) renderStream(snap.stream);
 }
 
 // ---- data: live over the socket, polled over REST while the socket is down -----------------
