@@ -20,7 +20,7 @@ from token_discovery.scan.pipeline import Scanner
 from token_discovery.signals.book import WatcherBook
 from token_discovery.sources import DexScreenerSource, GeckoTerminalSource, GoPlusSecurity, HttpLimits, new_session
 from token_discovery.sources.base import DiscoveryFeed
-from token_discovery.sources.budget import Budget
+from token_discovery.sources.budget import ROUTE_CLASS, Budget
 from token_discovery.sources.budget_journal import journaled
 from token_discovery.sources.guard import CallGate
 from token_discovery.sources.http import DIRECT, Gate
@@ -180,13 +180,22 @@ def build_services(config: Config, **overrides: Any) -> Services:
     return Services(config, store, sources, notifier, service, gate, watchers, stream=stream)
 
 
+def stream_spacing(limits: dict[str, float], window: float, share: float) -> float:
+    """Seconds between two batches of the stream so that, with one market and one security call a batch, it
+    spends no more than its share of the tighter bucket each window: evenly, never into a wall."""
+    classes = (ROUTE_CLASS["dexscreener.tokens"], ROUTE_CLASS["goplus.solana_token_security"])
+    return max(window / (limits[name] * share) for name in classes)
+
+
 def build_stream(
     config: Config, scanner: Scanner, store: TokenStore, sources: Any, gate: CallGate, clock: Callable[[], Any]
 ) -> StreamService:
     """The pump.fun stream over the same pipeline and budget as the scans: one connection for the deployment."""
+    spacing = stream_spacing(gate.budget.limits(), config.budget_window, config.trigger_budget_share)
+    policy = FlushPolicy(config.stream_flush_tokens, config.stream_flush_seconds, config.stream_queue_size, spacing)
     settings = StreamSettings(
         url=config.pumpportal_ws_url,
-        policy=FlushPolicy(config.stream_flush_tokens, config.stream_flush_seconds, config.stream_queue_size),
+        policy=policy,
         silence=config.stream_silence_seconds,
         keep=1.0 - config.trigger_budget_share,
         market_batch=sources.market.max_batch,

@@ -4,6 +4,7 @@ budget cannot pay for."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -121,3 +122,31 @@ def test_a_failing_batch_does_not_stop_the_intake() -> None:
     queue.stop()
     worker.join(5)
     assert calls == [1, 1] and queue.counts.batches == 2
+
+
+def test_batches_are_spaced_so_the_stream_spends_its_share_evenly() -> None:
+    times: list[float] = []
+    done = threading.Event()
+
+    def ingest(batch: list[Discovered]) -> None:
+        times.append(time.monotonic())
+        if len(times) == 3:
+            done.set()
+
+    queue = CreationIntake(FlushPolicy(tokens=1, seconds=0, spacing=0.15), ingest, lambda n: 0.0)
+    worker = threading.Thread(target=queue.run, daemon=True)
+    worker.start()
+    for n in range(3):  # all at once: each a full batch, yet they go 0.15 s apart
+        queue.offer(token(n))
+    assert done.wait(5)
+    queue.stop()
+    worker.join(5)
+    assert all(later - earlier >= 0.15 for earlier, later in zip(times, times[1:], strict=False))
+
+
+def test_the_spacing_follows_the_tighter_bucket_and_the_share() -> None:
+    from token_discovery.bootstrap import stream_spacing
+
+    limits = {"dexscreener.discovery": 60.0, "dexscreener.market": 300.0, "geckoterminal": 30.0, "goplus": 30.0}
+    assert stream_spacing(limits, 60.0, 0.5) == 4.0  # GoPlus: 15 of its 30 a minute, one a batch
+    assert stream_spacing({**limits, "dexscreener.market": 10.0}, 60.0, 1.0) == 6.0

@@ -32,6 +32,7 @@ class Evidence:
     creator_launches_24h: int | None = None  # tokens its creator launched on the pump.fun stream in a day
     creator_launch_buy: float | None = None  # share of the supply its creator bought in the creating transaction
     curve_progress: float | None = None  # share of its pump.fun bonding curve sold (1: about to graduate)
+    market_cap_sol: float | None = None  # its market cap in SOL at launch, as the stream said
     has_market: bool = False
     liquidity_usd: float | None = None
     liquidity_source: str | None = None  # "dexscreener", "geckoterminal" or "goplus"
@@ -87,7 +88,8 @@ def _launch_facts(candidate: Candidate) -> dict[str, Any]:
     if curve is None:
         return {}
     return {"creator_launches_24h": candidate.creator_launches, "creator_launch_buy": curve.creator_buy_share,
-            "curve_progress": None if curve.migrated else curve.progress}  # fmt: skip
+            "curve_progress": None if curve.migrated else curve.progress,
+            "market_cap_sol": curve.market_cap_sol}  # fmt: skip
 
 
 def _insider_share(address: str | None, share: float | None) -> float | None:

@@ -27,6 +27,7 @@ class FlushPolicy:
     tokens: int = 20  # a batch: hand over as soon as this many wait
     seconds: float = 2.0  # or once the oldest has waited this long
     capacity: int = 1000  # waiting at most; past it the oldest is dropped
+    spacing: float = 0.0  # seconds between two batches at least: the stream spends its share of the budget evenly
 
 
 @dataclass
@@ -52,6 +53,7 @@ class CreationIntake:
     ) -> None:
         self.policy, self._ingest, self._budget_wait, self._clock = policy, ingest, budget_wait, clock
         self._waiting: OrderedDict[Key, tuple[float, Discovered]] = OrderedDict()
+        self._last_batch = float("-inf")
         self._cond = threading.Condition()
         self._stopped = False
         self.counts = IntakeCounts()
@@ -82,6 +84,7 @@ class CreationIntake:
                     self._cond.wait_for(lambda: self._stopped, min(wait, BUDGET_RECHECK_SECONDS))
                 continue
             batch = self._take(size)
+            self._last_batch = self._clock()
             try:
                 self._ingest(batch)
             except Exception:  # one failed batch never stops the stream's intake
@@ -96,13 +99,15 @@ class CreationIntake:
             self._cond.notify_all()
 
     def _due(self) -> int | None:
-        """Wait until a batch is due; its size (None once stopped)."""
+        """Wait until a batch is due (enough tokens, or the oldest old enough, and the spacing since the last
+        batch kept); its size (None once stopped)."""
         with self._cond:
             while not self._stopped:
                 if self._waiting:
-                    oldest = next(iter(self._waiting.values()))[0]
-                    left = oldest + self.policy.seconds - self._clock()
-                    if len(self._waiting) >= self.policy.tokens or left <= 0:
+                    now, oldest = self._clock(), next(iter(self._waiting.values()))[0]
+                    ready = 0.0 if len(self._waiting) >= self.policy.tokens else oldest + self.policy.seconds - now
+                    left = max(ready, self._last_batch + self.policy.spacing - now)
+                    if left <= 0:
                         return min(len(self._waiting), self.policy.tokens)
                     self._cond.wait(left)
                 else:
