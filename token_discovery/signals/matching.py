@@ -233,26 +233,25 @@ class Reasons:
 
     def _write(self, key: LineKey) -> str:
         """One line about this token."""
-        facts, kind = self._facts, key[0]
-        if kind == "chain":
-            return f"on {facts.chain}"
-        if kind == "level":
-            return f"verdict {facts.level}"
-        if kind == "score":
-            return f"risk score {facts.score} <= {key[1]}"
-        if kind == "liquidity":
-            return f"liquidity ${facts.liquidity:,.0f} >= ${key[1]:,.0f}"
-        if kind == "age":
-            return f"{facts.age_minutes:.0f} minutes old"
-        if kind == "buys":
-            return f"{facts.buys_h1} buys in the last hour"
-        if kind == "pattern":
-            return self._named(key[1])
-        return f"none of: {key[1]}"
+        return LINE_WRITERS[key[0]](self._facts, key[1] if len(key) > 1 else None)
 
-    def _named(self, pattern: str) -> str:
-        """Which of the name and the symbol the pattern matched, first."""
-        for key, text in self._facts.texts:
-            if pattern_matches(pattern, text.lower()):
-                return f"{key} {text!r} matches {pattern!r}"
-        return f"matches {pattern!r}"
+
+
+def named(facts: Facts, pattern: str) -> str:
+    """Which of the name and the symbol the pattern matched, first."""
+    for key, text in facts.texts:
+        if pattern_matches(pattern, text.lower()):
+            return f"{key} {text!r} matches {pattern!r}"
+    return f"matches {pattern!r}"
+
+
+LINE_WRITERS: dict[str, Callable[[Facts, Any], str]] = {  # by the first item of a LineKey; the second is its value
+    "chain": lambda facts, _: f"on {facts.chain}",
+    "level": lambda facts, _: f"verdict {facts.level}",
+    "score": lambda facts, ceiling: f"risk score {facts.score} <= {ceiling}",
+    "liquidity": lambda facts, floor: f"liquidity ${facts.liquidity:,.0f} >= ${floor:,.0f}",
+    "age": lambda facts, _: f"{facts.age_minutes:.0f} minutes old",
+    "buys": lambda facts, _: f"{facts.buys_h1} buys in the last hour",
+    "pattern": named,
+    "clean": lambda facts, flags: f"none of: {flags}",
+}

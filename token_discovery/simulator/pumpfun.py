@@ -8,6 +8,7 @@ import dataclasses
 import random
 from typing import Any
 
+from token_discovery.simulator.market import SUPPLY
 from token_discovery.simulator.token import SimToken, solana_address
 
 VIRTUAL_SOL, VIRTUAL_TOKENS = 30.0, 1_073_000_000.0  # a fresh curve's reserves
@@ -52,9 +53,11 @@ def migration_message(token: SimToken, rng: random.Random) -> dict[str, Any]:
 
 
 def launched(token: SimToken, buy_sol: float) -> SimToken:
-    """A token as pump.fun lists it while on its curve: its pool is the curve, its liquidity the SOL in it."""
-    sol, _, _ = curve_after(buy_sol)
-    return dataclasses.replace(token, dex_id="pumpfun", liquidity_usd=round(sol * SOL_USD * 2, 2), second_pair=None)
+    """A token as pump.fun lists it while on its curve: its pool is the curve, its liquidity the SOL in it, its
+    price the curve's (a billion tokens at that price is the market cap the stream announced)."""
+    sol, tokens, _ = curve_after(buy_sol)
+    return dataclasses.replace(token, dex_id="pumpfun", liquidity_usd=round(sol * SOL_USD * 2, 2), second_pair=None,
+                               price0=sol / tokens * SOL_USD * 1e9 / SUPPLY, drift=0.0)  # fmt: skip
 
 
 def graduate(token: SimToken) -> None:
