@@ -30,12 +30,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+PUMP_LAUNCHES = 4  # the demo's market launches one every 8 s: the shots wait for a few
+
+
 def has_tokens(url: str) -> bool:
     """Whether the app answers and has stored its first tokens (False while it is still starting)."""
     try:
         return bool(requests.get(f"{url}/api/discovery/recent?limit=1", timeout=1).json()["count"])
     except (requests.RequestException, ValueError, KeyError):
         return False
+
+
+def pump_launches(url: str) -> int:
+    """How many tokens the pump.fun stream brought so far."""
+    tokens = requests.get(f"{url}/api/discovery/recent?limit=200", timeout=5).json()["tokens"]
+    return sum(1 for token in tokens if "pumpportal.stream" in token["token_data"].get("sources", []))
 
 
 def start_demo(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -50,6 +59,8 @@ def start_demo(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     while time.monotonic() < deadline:
         if has_tokens(url):
             requests.post(f"{url}/api/discovery/trigger", json={"max_tokens": 40}, timeout=60)
+            while pump_launches(url) < PUMP_LAUNCHES and time.monotonic() < deadline + 60:
+                time.sleep(1.0)  # launches come on the demo market's own clock
             return process, url
         time.sleep(0.3)  # the demo is still starting
     process.kill()
@@ -64,7 +75,9 @@ def shoot(browser: Browser, url: str, out: Path, width: int) -> None:
     page.wait_for_selector('#connection[data-state="connected"]')
     page.wait_for_selector("#tokens tbody tr")
     page.screenshot(path=str(out / f"dashboard-{width}.png"))
-    page.locator('#tokens tbody tr[data-level="risky"]').first.locator(".c-verdict").click()
+    launched = page.locator('#tokens tbody tr[data-level="risky"]:has(.launch)')
+    risky = launched if launched.count() else page.locator('#tokens tbody tr[data-level="risky"]')
+    risky.first.locator(".c-verdict").click()
     page.wait_for_selector("#detail:not([hidden])")
     page.screenshot(path=str(out / f"detail-{width}.png"))
     page.goto(f"{url}/admin")

@@ -236,7 +236,6 @@ class Reasons:
         return LINE_WRITERS[key[0]](self._facts, key[1] if len(key) > 1 else None)
 
 
-
 def named(facts: Facts, pattern: str) -> str:
     """Which of the name and the symbol the pattern matched, first."""
     for key, text in facts.texts:
