@@ -182,7 +182,8 @@ def build_services(config: Config, **overrides: Any) -> Services:
 
 def stream_spacing(limits: dict[str, float], window: float, share: float) -> float:
     """Seconds between two batches of the stream so that, with one market and one security call a batch, it
-    spends no more than its share of the tighter bucket each window: evenly, never into a wall."""
+    spends no more than its share of the tighter bucket each window (a spent call comes back a window later):
+    evenly, never into the wall of its floor."""
     classes = (ROUTE_CLASS["dexscreener.tokens"], ROUTE_CLASS["goplus.solana_token_security"])
     return max(window / (limits[name] * share) for name in classes)
 
@@ -191,13 +192,13 @@ def build_stream(
     config: Config, scanner: Scanner, store: TokenStore, sources: Any, gate: CallGate, clock: Callable[[], Any]
 ) -> StreamService:
     """The pump.fun stream over the same pipeline and budget as the scans: one connection for the deployment."""
-    spacing = stream_spacing(gate.budget.limits(), config.budget_window, config.trigger_budget_share)
+    spacing = stream_spacing(gate.budget.limits(), config.budget_window, config.stream_budget_share)
     policy = FlushPolicy(config.stream_flush_tokens, config.stream_flush_seconds, config.stream_queue_size, spacing)
     settings = StreamSettings(
         url=config.pumpportal_ws_url,
         policy=policy,
         silence=config.stream_silence_seconds,
-        keep=1.0 - config.trigger_budget_share,
+        keep=1.0 - config.stream_budget_share,  # its floor sits above the triggers': a user's scan finds the rest
         market_batch=sources.market.max_batch,
         security_batch=sources.security.max_batch,
     )

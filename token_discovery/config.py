@@ -233,6 +233,7 @@ _SPEC: dict[str, tuple[str, str, Parser]] = {
     "stream_flush_seconds": ("STREAM_FLUSH_SECONDS", "2", _seconds(0.1, 60)),
     "stream_queue_size": ("STREAM_QUEUE_SIZE", "1000", _integer(1, 100_000)),
     "stream_silence_seconds": ("STREAM_SILENCE_SECONDS", "60", _seconds(1, 3600)),
+    "stream_budget_share": ("STREAM_BUDGET_SHARE", "0.25", _number(0.05, 1.0)),
     "log_level": ("LOG_LEVEL", "INFO", _log_level),
     "log_format": ("LOG_FORMAT", "text", _log_format),
 }
@@ -292,6 +293,7 @@ class Config:
     stream_flush_seconds: float
     stream_queue_size: int
     stream_silence_seconds: float
+    stream_budget_share: float
     log_level: str
     log_format: str
     secret_key_generated: bool = False

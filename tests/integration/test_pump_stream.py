@@ -116,7 +116,8 @@ def test_a_fault_is_survived_and_nothing_sent_after_reconnection_is_lost(app: Li
 
 
 BURST_BUDGET = {"BUDGET_GOPLUS_PER_MINUTE": "20", "BUDGET_DEXSCREENER_MARKET_PER_MINUTE": "20",
-                "STREAM_QUEUE_SIZE": "300", "STREAM_FLUSH_TOKENS": "20", "GOPLUS_BATCH_SIZE": "20"}  # fmt: skip
+                "STREAM_QUEUE_SIZE": "300", "STREAM_FLUSH_TOKENS": "20", "GOPLUS_BATCH_SIZE": "20",
+                "STREAM_BUDGET_SHARE": "0.5"}  # fmt: skip
 
 
 @pytest.mark.parametrize("app", [BURST_BUDGET], indirect=True)
@@ -126,8 +127,8 @@ def test_a_burst_of_500_creations_never_spends_past_the_budget(app: LiveApp, sim
     until(lambda: stream_figures(app)["messages"]["creation"] == 500)
     until(lambda: stream_figures(app)["tokens_stored"] >= 40)  # a second batch, 6 s after the first
     figures, calls, elapsed = stream_figures(app), sim_stats(simulator)["calls"], time.monotonic() - started
-    # The stream spends its share (TRIGGER_BUDGET_SHARE, half) of the 20 calls a minute evenly: a batch every
-    # 60 / (20 x 0.5) = 6 s at most, one market and one security call each.
+    # The stream spends only from the top half of each bucket (STREAM_BUDGET_SHARE), paced over the window: a
+    # batch every 60 / (20 x 0.5) = 6 s at most, one market and one security call each.
     assert calls["goplus.solana_token_security"] == calls["dexscreener.tokens"] == figures["batches"]
     assert figures["batches"] <= 1 + elapsed / 6 and figures["batches"] <= 10
     assert sum(sim_stats(simulator)["rate_limited"].values()) == 0
@@ -136,14 +137,19 @@ def test_a_burst_of_500_creations_never_spends_past_the_budget(app: LiveApp, sim
     assert figures["dropped"] + stored + figures["waiting"] == 500  # none lost without being counted
     assert figures["dropped"] >= 500 - 300 - stored and figures["waiting"] <= 300  # the queue held, oldest out
     budget = requests.get(f"{app.url}/api/discovery/stats", timeout=5).json()["stats"]["upstream"]["budget"]
-    assert budget["goplus"]["balance"] >= 10 - 1e-6  # the automatic scans' half is untouched
+    assert budget["goplus"]["balance"] >= 10 - 1e-6  # the scans' half is untouched
     assert requests.get(f"{app.url}/healthz", timeout=5).status_code == 200
 
 
-RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "pumpportal" / "session_2026-07-03.jsonl"
+REAL_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "pumpportal"
+RECORDED = REAL_DIR / "session_2026-07-03.jsonl"
 
 
-@pytest.mark.parametrize("app", [{"STREAM_FLUSH_TOKENS": "30", "STREAM_QUEUE_SIZE": "1000"}], indirect=True)
+SESSION_ENV = {"STREAM_FLUSH_TOKENS": "30", "STREAM_QUEUE_SIZE": "1000", "BUDGET_GOPLUS_PER_MINUTE": "600",
+               "BUDGET_DEXSCREENER_MARKET_PER_MINUTE": "600"}  # fmt: skip  # about reading, not about the budget
+
+
+@pytest.mark.parametrize("app", [SESSION_ENV], indirect=True)
 def test_a_recorded_real_session_goes_through_whole_and_nothing_unverified_is_safe(app: LiveApp, simulator) -> None:
     frames = [json.loads(line)["raw"] for line in RECORDED.read_text(encoding="utf-8").splitlines()]
     creates = [json.loads(f) for f in frames if '"txType":"create"' in f]
@@ -187,3 +193,35 @@ def test_a_polled_look_at_a_token_the_stream_saw_keeps_its_launch_facts(simulato
     codes = {reason["code"] for reason in record.data["analysis"]["reasons"]}
     assert {"serial_launcher", "creator_launch_buy_high"} <= codes and record.risk_level == "risky"
     assert record.data["launch"]["creator_launches_24h"] == 4 and "pumpportal.stream" not in record.data["sources"]
+
+
+def test_a_second_creation_of_a_known_mint_changes_nothing(app: LiveApp, simulator) -> None:
+    watcher = TokenWatcher(app.url)
+    try:
+        (address,) = launch(simulator, name="The Real One")
+        (first,) = watcher.wait_for({address}, timeout=10)
+        item = json.loads((REAL_DIR / "create_65R6MSmd_2gr4Vt.json").read_text(encoding="utf-8"))
+        forged = [json.dumps({**item, "mint": address, "name": "Forged Name", "signature": "5" * 87}),
+                  json.dumps({**item, "mint": address, "name": "Forged Again", "signature": "6" * 87})]  # fmt: skip
+        assert requests.post(f"{simulator.url}/_sim/stream/replay", json=forged, timeout=5).json()["delivered"] == 2
+        until(lambda: stream_figures(app)["repeated"] == 2)
+    finally:
+        watcher.close()
+    stored = requests.get(f"{app.url}/api/discovery/recent?limit=10", timeout=5).json()["tokens"]
+    (record,) = [r for r in stored if r["token_address"] == address]
+    assert record["token_data"]["name"] == "The Real One" and record["seq"] == first["seq"]
+    assert not watcher.updates  # nothing was re-analysed or announced again
+
+
+def test_a_launch_once_heard_is_kept_when_a_later_analysis_did_not_hear_it() -> None:
+    from token_discovery.events import RecordingNotifier
+    from token_discovery.scan.publisher import Publisher
+    from token_discovery.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(":memory:", 10)
+    publisher, at = Publisher(store, RecordingNotifier()), datetime.now(UTC)
+    heard = {"name": "Pumped", "launch": {"creator": "someone", "creator_launches_24h": 4}}
+    publisher.publish(("solana", "MintA"), heard, 60, "risky", True, at)
+    publisher.publish(("solana", "MintA"), {"name": "Pumped", "launch": None}, 60, "risky", True, at)
+    (record,) = store.recent(1)
+    assert record.data["launch"] == heard["launch"]

@@ -269,6 +269,11 @@ def test_unknown_paths_and_methods_get_json_errors(http: Client) -> None:
          "dev_buy_sol must be at most 85"),
         ("/_sim/migrations", [{"address": "NotLaunchedHere1111111111111111111111111pump"}], "launched on the stream"),
         ("/_sim/stream/replay", [1, 2], "array of 1 to 1000 strings"),
+        ("/_sim/migrations", [{"address": []}], "objects with an address"),
+        ("/_sim/tokens", [{"chain": [], "name": "A", "symbol": "A"}], "chain must be one of"),
+        ("/_sim/tokens", [{"chain": "solana", "name": "A", "symbol": "A", "liquidity_usd": float("nan")}],
+         "liquidity_usd must be a number from 0"),
+        ("/_sim/tokens", [{"chain": "solana", "name": "A", "symbol": "A", "source": ["pumpfun"]}], "source must be"),
         ("/_sim/stream/replay", ["x"] * 1001, "array of 1 to 1000 strings"),
     ],
 )  # fmt: skip

@@ -97,3 +97,13 @@ def test_two_processes_share_the_redis_ledger(client, prefix) -> None:
 def test_a_ledger_that_cannot_reach_redis_says_it_does_not_know() -> None:
     dead = unreachable()
     assert RedisLedger(dead, "td:nowhere:").launched("someone", "sig") is None
+
+
+def test_the_memory_ledger_forgets_creators_a_day_after_their_last_launch() -> None:
+    clock = Clock()
+    ledger = MemoryLedger(clock)
+    for n in range(100):
+        ledger.launched(f"creator{n}", f"sig{n}")
+    clock.now += WINDOW_SECONDS + 1
+    assert ledger.launched("newcomer", "fresh") == 1
+    assert list(ledger._seen) == ["newcomer"]  # the hundred others went with their last launch's day

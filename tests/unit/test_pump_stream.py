@@ -139,3 +139,31 @@ def test_backoff_doubles_up_to_a_ceiling_and_is_jittered() -> None:
     for attempt, seen in zip((1, 2, 3, 10), waits, strict=True):
         top = min(ceiling, first * 2 ** (attempt - 1))
         assert all(top / 2 <= wait <= top for wait in seen) and len(set(seen)) > 100
+
+
+class BrokenConnection(ScriptedConnection):
+    """A connection whose reader fails in a way nobody foresaw."""
+
+    def receive(self, timeout: float) -> str | None:
+        raise RuntimeError("a bug in a reader")
+
+
+def test_an_unforeseen_failure_ends_the_session_never_the_worker() -> None:
+    made, handled = threading.Semaphore(0), threading.Semaphore(0)
+    connections: list[ScriptedConnection] = []
+
+    def connect(url: str) -> ScriptedConnection:
+        connection = BrokenConnection([]) if not connections else ScriptedConnection([CREATE])
+        connections.append(connection)
+        made.release()
+        return connection
+
+    stream = PumpStream("ws://sim/api/data", Lease(), lambda message: handled.release(), 5.0, connect)
+    worker = threading.Thread(target=stream.run, daemon=True)
+    worker.start()
+    try:
+        assert made.acquire(timeout=5) and made.acquire(timeout=5) and handled.acquire(timeout=5)
+        assert connections[0].closed and stream.counts["creation"] == 1
+    finally:
+        stream.stop()
+        worker.join(5)

@@ -118,3 +118,10 @@ def test_a_trade_message_is_not_a_creation() -> None:
 def test_hostile_or_broken_frames_are_malformed(frame: str) -> None:
     with pytest.raises(Malformed):
         read_message(frame)
+
+
+def test_a_number_too_big_for_a_float_is_not_a_figure_and_never_an_error() -> None:
+    item = json.loads((REAL / "create_65R6MSmd_2gr4Vt.json").read_text(encoding="utf-8"))
+    message = read_message(json.dumps({**item, "initialBuy": int("9" * 400), "marketCapSol": int("1" * 400)}))
+    assert isinstance(message, Creation) and message.candidate.curve is not None
+    assert message.candidate.curve.creator_buy_share is None and message.candidate.curve.market_cap_sol is None

@@ -148,5 +148,21 @@ def test_the_spacing_follows_the_tighter_bucket_and_the_share() -> None:
     from token_discovery.bootstrap import stream_spacing
 
     limits = {"dexscreener.discovery": 60.0, "dexscreener.market": 300.0, "geckoterminal": 30.0, "goplus": 30.0}
-    assert stream_spacing(limits, 60.0, 0.5) == 4.0  # GoPlus: 15 of its 30 a minute, one a batch
+    assert stream_spacing(limits, 60.0, 0.25) == 8.0  # GoPlus: a quarter of its 30 a minute, one a batch
     assert stream_spacing({**limits, "dexscreener.market": 10.0}, 60.0, 1.0) == 6.0
+
+
+def test_a_failing_budget_question_does_not_stop_the_intake(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(intake, "BUDGET_RECHECK_SECONDS", 0.01)
+    asked: list[int] = []
+
+    def budget_wait(size: int) -> float:
+        asked.append(size)
+        if len(asked) == 1:
+            raise ConnectionError("Redis is gone")
+        return 0.0
+
+    with running(FlushPolicy(tokens=1, seconds=60), budget_wait) as (queue, batches):
+        queue.offer(token(1))
+        batches.wait()
+    assert len(asked) == 2 and batches.batches == [["Mint" + "1".zfill(40)]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,14 @@ def run_callback(callback: Callable[[dict[str, Any]], None], payload: dict[str, 
         callback(payload)
     except Exception:
         log.exception("a callback failed")
+
+
+def with_launch_kept(previous: Mapping[str, Any], data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`data`, keeping what the pump.fun stream said of the token's launch when this analysis did not hear it
+    (a feed found the token again): a launch once heard is never forgotten."""
+    if data.get("launch") is None and previous.get("launch"):
+        return {**data, "launch": previous["launch"]}
+    return data
 
 
 class Publisher:
@@ -52,7 +60,10 @@ class Publisher:
     def _update(self, previous: TokenRecord, record: TokenRecord, complete: bool) -> None:
         """Keep the token's history of changes; token_updated when something a trader cares about moved."""
         changes = describe_changes(previous.data, record.data, previous.risk_level, record.risk_level)
-        merged = with_history(previous.data, record.data, changes, iso(record.scanned_at) or "")
+        data = with_launch_kept(previous.data, record.data)
+        merged = with_history(previous.data, data, changes, iso(record.scanned_at) or "")
+        if merged is None and data is not record.data:  # no history to keep, but the launch to keep
+            merged = dict(data)
         if merged is not None:
             at = record.scanned_at
             record = self._store.upsert(record.chain, record.address, merged, record.risk_score, record.risk_level,

@@ -17,6 +17,7 @@ from token_discovery.simulator.universe import Universe
 
 MAX_TEXT = 20_000
 MAX_TOKENS_PER_CALL = 500
+MAX_NUMBER = 1e12  # any figure a spec gives (NaN and infinities are not between 0 and this)
 MAX_DEV_BUY_SOL = 85.0  # what buys a whole pump.fun curve
 _BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
 _INJECT_LOCK = threading.Lock()
@@ -29,8 +30,8 @@ class InjectionError(ValueError):
 def _number(spec: dict[str, Any], key: str, default: float) -> float:
     """A non-negative number field."""
     value = spec.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise InjectionError(f"{key} must be a non-negative number")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_NUMBER:
+        raise InjectionError(f"{key} must be a number from 0 to {MAX_NUMBER:g}")
     return float(value)
 
 
@@ -65,7 +66,7 @@ def build_token(universe: Universe, spec: Any, index: int) -> SimToken:
     if not isinstance(spec, dict):
         raise InjectionError("each token must be a JSON object")
     chain = spec.get("chain")
-    if chain not in CHAIN_WEIGHTS:
+    if not isinstance(chain, str) or chain not in CHAIN_WEIGHTS:
         raise InjectionError(f"chain must be one of {', '.join(CHAIN_WEIGHTS)}")
     now = universe.now()
     base = make_token(universe.seed, index, now)
@@ -119,7 +120,7 @@ def _launch(universe: Universe, spec: dict[str, Any], token: SimToken, index: in
 def _source(spec: Any) -> str | None:
     """Where the token is heard of: the polled feeds (absent) or the pump.fun stream."""
     source = spec.get("source") if isinstance(spec, dict) else None
-    if source not in (None, "pumpfun"):
+    if source is not None and source != "pumpfun":
         raise InjectionError('source must be "pumpfun" or absent')
     return source
 

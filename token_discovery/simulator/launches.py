@@ -62,7 +62,11 @@ class MarketLaunches:
 
 def migrate(universe: Universe, hub: PumpPortalHub, body: Any) -> list[dict[str, Any]]:
     """POST /_sim/migrations `[{"address"}]`: each launched token named graduates; how many connections heard."""
-    if not isinstance(body, list) or not 1 <= len(body) <= 100 or not all(isinstance(i, dict) for i in body):
+    if (
+        not isinstance(body, list)
+        or not 1 <= len(body) <= 100
+        or not all(isinstance(item, dict) and isinstance(item.get("address"), str) for item in body)
+    ):
         raise InvalidMigration("body must be a JSON array of 1 to 100 objects with an address")
     known = {token.address: token for token in universe.launches()}
     tokens = [known.get(item.get("address")) for item in body]

@@ -143,9 +143,9 @@ class PumpPortalHub:
         """A client's message: a subscription is acknowledged (unless a fault takes the connection first)."""
         try:
             method = json.loads(text).get("method")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             method = None
-        if method not in ACKS:
+        if not isinstance(method, str) or method not in ACKS:
             subscriber.send(json.dumps({"errors": "Invalid message: send a JSON object with a known method"}))
             return
         fault = self._faults.take(ROUTE, STREAM_MODES, exact=True) if not subscriber.kinds else None

@@ -95,14 +95,14 @@ def to_float(value: Any) -> float | None:
     """A finite number from a JSON number or a decimal string; None otherwise."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str) and value.strip():
-        try:
+    try:
+        if isinstance(value, int | float):
+            number = float(value)  # an integer of hundreds of digits does not fit: OverflowError
+        elif isinstance(value, str) and value.strip():
             number = float(value.strip())
-        except ValueError:
+        else:
             return None
-    else:
+    except (ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 

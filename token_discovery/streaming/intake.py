@@ -75,22 +75,35 @@ class CreationIntake:
             return len(self._waiting)
 
     def run(self) -> None:
-        """The worker: hand batches over until stopped."""
-        while (size := self._due()) is not None:
-            wait = self._budget_wait(size)
-            if wait > 0:
-                self.counts.budget_waits += 1
-                with self._cond:
-                    self._cond.wait_for(lambda: self._stopped, min(wait, BUDGET_RECHECK_SECONDS))
-                continue
-            batch = self._take(size)
-            self._last_batch = self._clock()
+        """The worker: hand batches over until stopped; whatever fails, it goes on."""
+        while True:
             try:
-                self._ingest(batch)
-            except Exception:  # one failed batch never stops the stream's intake
-                log.exception("a batch of %d streamed tokens failed", len(batch))
-            self.counts.batches += 1
-            self.counts.handed_over += len(batch)
+                if not self._once():
+                    return
+            except Exception:  # the budget or a clock failing must not leave the stream live with no intake
+                log.exception("the stream's intake failed a round; it goes on")
+                with self._cond:
+                    self._cond.wait_for(lambda: self._stopped, BUDGET_RECHECK_SECONDS)
+
+    def _once(self) -> bool:
+        """Hand one batch over when it is due and paid for; False once stopped."""
+        if (size := self._due()) is None:
+            return False
+        wait = self._budget_wait(size)
+        if wait > 0:
+            self.counts.budget_waits += 1
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopped, min(wait, BUDGET_RECHECK_SECONDS))
+            return True
+        batch = self._take(size)
+        self._last_batch = self._clock()
+        try:
+            self._ingest(batch)
+        except Exception:  # one failed batch never stops the stream's intake
+            log.exception("a batch of %d streamed tokens failed", len(batch))
+        self.counts.batches += 1
+        self.counts.handed_over += len(batch)
+        return True
 
     def stop(self) -> None:
         """End the worker (what still waits is not handed over)."""

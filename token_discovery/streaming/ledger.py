@@ -15,7 +15,7 @@ import redis
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 24 * 3600.0
-CREATORS_KEPT = 100_000  # in memory: past this, the creators not seen for longest are forgotten
+CREATORS_KEPT = 50_000  # in memory: past this (or a day after their last launch), creators are forgotten
 LAUNCHES_KEPT = 100  # a creator's launches remembered (past this, "100 or more")
 KEY = "stream:creator:{}"
 
@@ -46,10 +46,15 @@ class MemoryLedger:
                 launches.popleft()
             if all(seen != signature for _, seen in launches):
                 launches.append((now, signature))
-            self._seen[creator] = launches
-            while len(self._seen) > CREATORS_KEPT:
+            self._seen[creator] = launches  # the creators seen longest ago come first
+            while self._seen and (len(self._seen) > CREATORS_KEPT or self._stale(next(iter(self._seen.values())), now)):
                 self._seen.popitem(last=False)
             return len(launches)
+
+    @staticmethod
+    def _stale(launches: deque[tuple[float, str]], now: float) -> bool:
+        """Whether a creator's latest launch is out of the window: nothing of it counts any more."""
+        return not launches or launches[-1][0] < now - WINDOW_SECONDS
 
 
 class RedisLedger:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from token_discovery.models import Candidate, Discovered
+from token_discovery.models import BondingCurve, Candidate, Discovered
 from token_discovery.scan.pipeline import STREAM_ORIGIN, Scanner
 from token_discovery.scan.recheck import candidate_from_record
 from token_discovery.scan.state import ScanState
@@ -63,19 +63,26 @@ class StreamService:
         self._quote, self._clock = quote, clock
         self.intake = CreationIntake(settings.policy, self._ingest, self._budget_wait)
         self.stream = PumpStream(settings.url, lease, self.handle, settings.silence, connect)
-        self._recent: OrderedDict[tuple[str, str], Candidate] = OrderedDict()
-        self.stored = self.migrations_unknown = self.upstream_calls = 0
+        self._recent: OrderedDict[tuple[str, str], Discovered] = OrderedDict()
+        self._signatures: OrderedDict[str, None] = OrderedDict()  # of the latest events, to hear each one once
+        self.stored = self.migrations_unknown = self.upstream_calls = self.repeated = self.already_known = 0
 
     def handle(self, message: Message) -> None:
-        """A creation or a migration into the intake; a notice to the log."""
-        if isinstance(message, Creation):
-            self.intake.offer(Discovered(self._remember(self._launched(message)), (ROUTE,)))
+        """A creation or a migration into the intake (each event once; a token is created once); a notice to the
+        log."""
+        if isinstance(message, Creation | Migration) and not self._first_hearing(message.signature):
+            self.repeated += 1
+        elif isinstance(message, Creation):
+            if message.candidate.key in self._recent:
+                self.repeated += 1  # a second creation of one mint is not a launch: the first one stands
+                return
+            self.intake.offer(self._remember(Discovered(self._launched(message), (ROUTE,))))
         elif isinstance(message, Migration):
             migrated = self._migrated(message)
             if migrated is None:
                 self.migrations_unknown += 1
             else:
-                self.intake.offer(Discovered(self._remember(migrated), (ROUTE,)))
+                self.intake.offer(self._remember(migrated))
         elif isinstance(message, Notice):
             log.log(logging.WARNING if message.error else logging.INFO, "pump.fun stream says: %s", message.text)
 
@@ -89,39 +96,71 @@ class StreamService:
             "waiting": self.intake.waiting(), "dropped": intake.dropped, "batches": intake.batches,
             "budget_waits": intake.budget_waits, "tokens_stored": self.stored,
             "migrations_unknown": self.migrations_unknown, "upstream_calls": self.upstream_calls,
+            "repeated": self.repeated, "already_known": self.already_known,
         }  # fmt: skip
 
     def _launched(self, creation: Creation) -> Candidate:
-        """The created token, dated now, with how many tokens its creator launched in the last day."""
-        candidate, curve = creation.candidate, creation.candidate.curve
-        launches = self._ledger.launched(curve.creator, creation.signature) if curve and curve.creator else None
-        return dataclasses.replace(candidate, pool_created_at=self._clock(), creator_launches=launches)
+        """The created token, dated now (its creator's launches are counted when its batch goes: a ledger in
+        Redis is never waited for on the stream's own thread)."""
+        return dataclasses.replace(creation.candidate, pool_created_at=self._clock())
 
-    def _migrated(self, migration: Migration) -> Candidate | None:
-        """The token that graduated, as last known, now migrated; None when it was never seen here."""
+    def _counted(self, found: Discovered) -> Discovered:
+        """A creation with how many tokens its creator launched in the last day, this one included."""
+        curve = found.candidate.curve
+        if curve is None or curve.migrated or not curve.creator or not curve.signature:
+            return found
+        launches = self._ledger.launched(curve.creator, curve.signature)
+        return Discovered(dataclasses.replace(found.candidate, creator_launches=launches), found.sources)
+
+    def _first_hearing(self, signature: str) -> bool:
+        """Whether this event (by its transaction's signature) is new here; remembered, bounded."""
+        if signature in self._signatures:
+            return False
+        self._signatures[signature] = None
+        while len(self._signatures) > REMEMBERED:
+            self._signatures.popitem(last=False)
+        return True
+
+    def _migrated(self, migration: Migration) -> Discovered | None:
+        """The token that graduated, as last known (with every feed that saw it), now migrated; None when it was
+        never seen here."""
         key = (SOLANA, migration.address)
         known = self._recent.get(key) or self._stored(key)
         if known is None:
             return None
-        curve = dataclasses.replace(known.curve, migrated=True, pool=migration.pool, progress=1.0) if known.curve \
-            else None  # fmt: skip
-        return dataclasses.replace(known, source=ROUTE, curve=curve)
+        before = known.candidate.curve or BondingCurve()
+        curve = dataclasses.replace(before, migrated=True, pool=migration.pool, progress=1.0)
+        sources = known.sources if ROUTE in known.sources else (*known.sources, ROUTE)
+        return Discovered(dataclasses.replace(known.candidate, curve=curve), sources)
 
-    def _stored(self, key: tuple[str, str]) -> Candidate | None:
-        """A token among the latest stored, as a candidate."""
+    def _stored(self, key: tuple[str, str]) -> Discovered | None:
+        """A token among the latest stored, as the feeds saw it."""
         try:
             record = next((r for r in self._store.recent(STORE_LOOKUP, SOLANA) if (r.chain, r.address) == key), None)
         except StoreUnavailable:
             return None
-        return None if record is None else candidate_from_record(record).candidate
+        return None if record is None else candidate_from_record(record)
 
-    def _remember(self, candidate: Candidate) -> Candidate:
-        """Keep the latest creations by key (bounded)."""
-        self._recent.pop(candidate.key, None)
-        self._recent[candidate.key] = candidate
+    def _remember(self, found: Discovered) -> Discovered:
+        """Keep the latest tokens the stream announced, by key (bounded)."""
+        self._recent.pop(found.key, None)
+        self._recent[found.key] = found
         while len(self._recent) > REMEMBERED:
             self._recent.popitem(last=False)
-        return candidate
+        return found
+
+    def _new_only(self, batch: list[Discovered]) -> list[Discovered]:
+        """The batch less the creations of tokens already stored (from a feed, or before this process heard the
+        stream): a token is created once, and a repeated creation must not rename or re-date it."""
+        creations = {d.key for d in batch if not (d.candidate.curve and d.candidate.curve.migrated)}
+        if not creations:
+            return batch
+        try:
+            known = {(r.chain, r.address) for r in self._store.recent(STORE_LOOKUP, SOLANA)} & creations
+        except StoreUnavailable:
+            return batch
+        self.already_known += len(known)
+        return [d for d in batch if d.key not in known]
 
     def _budget_wait(self, size: int) -> float:
         """Seconds until the budget can pay for a batch of `size` Solana tokens (0: now), leaving its share."""
@@ -133,6 +172,9 @@ class StreamService:
 
     def _ingest(self, batch: list[Discovered]) -> None:
         """One batch through the pipeline, within the stream's share of the budget."""
+        batch = [self._counted(found) for found in self._new_only(batch)]
+        if not batch:
+            return
         state = ScanState(max_tokens=len(batch), chain=SOLANA, started_at=self._clock(),
                           started_monotonic=time.monotonic(), origin=STREAM_ORIGIN)  # fmt: skip
         with keep_scope(self.settings.keep):

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Protocol
 
-from token_discovery.sources.parsing import Malformed
 from token_discovery.sources.pumpportal import MESSAGE_MAX_BYTES, SUBSCRIPTIONS, Message, Notice, read_message
 from token_discovery.streaming.lease import StreamLease
 from token_discovery.streaming.websocket import StreamClosed, WebSocketClient
@@ -80,7 +79,7 @@ class PumpStream:
                     self.state = "standby"
                     self._stop.wait(STANDBY_SECONDS)
                     continue
-                failures = 0 if self._session() else failures + 1
+                failures = 0 if self._guarded_session() else failures + 1
                 if not self._stop.is_set():  # never straight back: even after a good session, a short pause
                     self.counts["reconnects"] += 1
                     self._stop.wait(backoff(failures + 1))
@@ -96,6 +95,15 @@ class PumpStream:
         if self.state != "off":
             self._finished.wait(wait)
 
+    def _guarded_session(self) -> bool:
+        """A session whose every failure is logged and ends only the session, never the worker."""
+        try:
+            return self._session()
+        except Exception:
+            log.exception("pump.fun stream: the session failed; connecting again")
+            self.state = "connecting"
+            return False
+
     def _session(self) -> bool:
         """One connection, subscribed and read until it breaks, falls silent, loses the lease or is stopped;
         True when it delivered a token (the next attempt then starts from the first backoff)."""
@@ -107,6 +115,8 @@ class PumpStream:
             log.warning("pump.fun stream: %s", error)
             return False
         try:
+            if not self._lease.hold():  # connecting took long: the lease is renewed before anything is heard
+                return False
             for subscription in SUBSCRIPTIONS:
                 connection.send(json.dumps(subscription))
             self.counts["connections"] += 1
@@ -133,7 +143,8 @@ class PumpStream:
                 self.counts["silences"] += 1
                 log.warning("pump.fun stream silent for %.0fs: reconnecting", self._silence)
                 return delivered
-            text = connection.receive(min(RENEW_SECONDS, max(0.05, heard + self._silence - now)))
+            wait = min(renewed + RENEW_SECONDS, heard + self._silence) - now
+            text = connection.receive(max(0.05, wait))
             if text is not None:
                 heard = time.monotonic()
                 delivered = self._take(text) or delivered
@@ -144,7 +155,7 @@ class PumpStream:
         self.last_message_at = time.time()
         try:
             message = read_message(text)
-        except Malformed as error:
+        except Exception as error:  # Malformed, or anything a reader did not foresee: never the connection's end
             self.counts["malformed"] += 1
             if time.monotonic() - self._warned_at >= WARN_EVERY_SECONDS:
                 self._warned_at = time.monotonic()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import ssl
 import time
+from collections import deque
 from urllib.parse import urlsplit
 
 from wsproto import ConnectionType, WSConnection
@@ -19,7 +20,7 @@ from wsproto.events import (
     Request,
     TextMessage,
 )
-from wsproto.utilities import RemoteProtocolError
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 READ_BYTES = 65_536
 
@@ -36,26 +37,41 @@ class WebSocketClient:
         if parts.scheme not in ("ws", "wss") or not parts.hostname:
             raise ValueError("a stream URL is ws:// or wss:// with a host")
         self._max, self._size = max_message_bytes, 0
-        self._pending: list[str] = []  # whole messages read and not yet taken
+        self._pending: deque[str] = deque()  # whole messages read and not yet taken
         self._parts: list[str] = []  # the pieces of the message being read
         self._ws = WSConnection(ConnectionType.CLIENT)
         port = parts.port or (443 if parts.scheme == "wss" else 80)
         try:
             raw = socket.create_connection((parts.hostname, port), timeout=connect_timeout)
-            self._sock = ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname) \
-                if parts.scheme == "wss" else raw  # fmt: skip
-            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            self._sock.sendall(self._ws.send(Request(host=parts.netloc, target=target)))
-            self._handshake(connect_timeout)
         except OSError as error:
             raise StreamClosed(f"could not connect: {error.__class__.__name__}") from None
+        self._sock: socket.socket = raw
+        try:
+            if parts.scheme == "wss":
+                self._sock = ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            self._sock.sendall(self._ws.send(Request(host=parts.netloc, target=target)))
+            self._handshake(time.monotonic() + connect_timeout)
+        except (OSError, StreamClosed) as error:
+            self._sock.close()
+            raise (
+                error
+                if isinstance(error, StreamClosed)
+                else StreamClosed(f"could not connect: {error.__class__.__name__}")
+            ) from None
 
-    def _handshake(self, timeout: float) -> None:
-        """Read until the server accepts the upgrade; StreamClosed when it refuses."""
-        self._sock.settimeout(timeout)
+    def _handshake(self, deadline: float) -> None:
+        """Read until the server accepts the upgrade, by the deadline (a server trickling its answer gets no
+        longer); what came with the acceptance is kept. StreamClosed when it refuses."""
         while True:
-            for event in self._feed():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StreamClosed("the server did not accept the upgrade in time")
+            self._sock.settimeout(left)
+            events = self._feed()
+            for number, event in enumerate(events):
                 if isinstance(event, AcceptConnection):
+                    self._dispatch(events[number + 1 :])
                     return
                 if isinstance(event, RejectConnection):
                     raise StreamClosed(f"upgrade refused with HTTP {event.status_code}")
@@ -64,7 +80,7 @@ class WebSocketClient:
         """Send one text message."""
         try:
             self._sock.sendall(self._ws.send(TextMessage(data=text)))
-        except (OSError, ValueError) as error:  # wsproto refuses to send on a closed connection with ValueError
+        except (OSError, LocalProtocolError) as error:  # wsproto refuses to send on a closed connection
             raise StreamClosed(f"send failed: {error.__class__.__name__}") from None
 
     def receive(self, timeout: float) -> str | None:
@@ -82,14 +98,14 @@ class WebSocketClient:
             return None
         except OSError as error:
             raise StreamClosed(f"read failed: {error.__class__.__name__}") from None
-        return self._pending.pop(0)
+        return self._pending.popleft()
 
     def close(self) -> None:
         """Say goodbye if the connection still stands, then close the socket."""
         try:
             self._sock.settimeout(1.0)
             self._sock.sendall(self._ws.send(CloseConnection(code=1000)))
-        except (OSError, ValueError):
+        except (OSError, LocalProtocolError):
             pass  # already broken or closed: nothing to say
         finally:
             self._sock.close()
