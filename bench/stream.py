@@ -174,7 +174,7 @@ def main() -> None:
 def report(args: argparse.Namespace, seconds: float, rows: list[dict[str, Any]], baseline: dict[str, Any]) -> None:
     """The table, as docs/BENCHMARKS.md keeps it."""
     print(f"# stream, tokens for {seconds:.0f} s a rate, upstream latency {args.latency_ms:.0f} ms, flush 20 tokens "
-          f"or {args.flush:g} s, batches 8 s apart at least (polled: a scan of 20 every {args.flush:g} s), on "
+          f"or {args.flush:g} s, batches 8.7 s apart at least (polled: a scan of 20 every {args.flush:g} s), on "
           f"{platform.node()} "
           f"({platform.machine()}, {os.cpu_count()} cores), {date.today()}")  # fmt: skip
     print("\n| path | tokens /s | tokens | arrived | latency p50 (ms) | p99 (ms) | max (ms) | batches or scans | "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,12 +181,16 @@ def build_services(config: Config, **overrides: Any) -> Services:
     return Services(config, store, sources, notifier, service, gate, watchers, stream=stream)
 
 
+SPACING_MARGIN = 1.02  # a spent call comes back a window later to the instant: the next batch waits a hair longer
+
+
 def stream_spacing(limits: dict[str, float], window: float, share: float) -> float:
     """Seconds between two batches of the stream so that, with one market and one security call a batch, it
     spends no more than its share of the tighter bucket each window (a spent call comes back a window later):
     evenly, never into the wall of its floor."""
     classes = (ROUTE_CLASS["dexscreener.tokens"], ROUTE_CLASS["goplus.solana_token_security"])
-    return max(window / (limits[name] * share) for name in classes)
+    calls = min(max(1, math.floor(limits[name] * share)) for name in classes)  # whole calls a window
+    return round(window / calls * SPACING_MARGIN, 3)
 
 
 def build_stream(

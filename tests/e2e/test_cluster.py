@@ -218,7 +218,8 @@ def test_a_cluster_makes_each_signal_once_and_every_process_delivers_it(simulato
 def test_two_processes_hold_one_stream_connection_and_the_survivor_takes_it_over(simulator, tmp_path: Path) -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
     env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "shared.db"), "REDIS_URL": REDIS_URL,
-           "STREAM_FLUSH_SECONDS": "0.3", "ADMIN_TOKEN": "cluster-admin-token-1"}  # fmt: skip
+           "STREAM_FLUSH_SECONDS": "0.3", "ADMIN_TOKEN": "cluster-admin-token-1",
+           "BUDGET_GOPLUS_PER_MINUTE": "600", "BUDGET_DEXSCREENER_MARKET_PER_MINUTE": "600"}  # fmt: skip
     apps = [LiveApp(env, server="gunicorn").start(), LiveApp(env, server="gunicorn").start()]
     watchers: list[TokenWatcher] = []
     try:

@@ -27,6 +27,7 @@ ARRIVAL_MS = 10_000  # a creation reaches the page in about a second; slack for 
 @pytest.fixture
 def live(simulator: SimulatorServer, tmp_path: Path) -> Iterator[LiveApp]:
     env = {**simulator.base_urls(), "SQLITE_PATH": str(tmp_path / "pump.db"), "STREAM_FLUSH_SECONDS": "0.3",
+           "BUDGET_GOPLUS_PER_MINUTE": "600", "BUDGET_DEXSCREENER_MARKET_PER_MINUTE": "600",
            "DISCOVERY_MIN_INTERVAL": "0", "RATE_LIMIT_TRIGGER": "1000 per minute"}  # fmt: skip
     server = LiveApp(env).start()
     try:

@@ -20,7 +20,8 @@ from token_discovery.simulator import SimulatorServer
 
 pytestmark = pytest.mark.integration
 ADMIN = "stream-admin-token-1"
-FAST = {"STREAM_FLUSH_SECONDS": "0.3", "ADMIN_TOKEN": ADMIN}
+FAST = {"STREAM_FLUSH_SECONDS": "0.3", "ADMIN_TOKEN": ADMIN,  # batches 0.4 s apart at most, not the default 8 s
+        "BUDGET_GOPLUS_PER_MINUTE": "600", "BUDGET_DEXSCREENER_MARKET_PER_MINUTE": "600"}  # fmt: skip
 
 
 @pytest.fixture
