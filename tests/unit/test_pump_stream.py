@@ -167,3 +167,20 @@ def test_an_unforeseen_failure_ends_the_session_never_the_worker() -> None:
     finally:
         stream.stop()
         worker.join(5)
+
+
+def test_a_server_that_closes_after_each_token_is_backed_off_from_more_and_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attempts: list[int] = []
+    real_backoff = stream_module.backoff
+    monkeypatch.setattr(stream_module, "backoff", lambda attempt: (attempts.append(attempt), real_backoff(attempt))[1])
+    flapping = [[ACK, CREATE, CLOSED] for _ in range(4)]
+    with streaming(flapping) as (stream, connections, made, (handled, heard)):
+        assert all(made.acquire(timeout=5) for _ in range(4))
+    assert attempts[:3] == [2, 3, 4]  # each short session is a failure, though it delivered a token: longer waits
+    monkeypatch.setattr(stream_module, "STABLE_SECONDS", 0.0)
+    attempts.clear()
+    with streaming([[ACK, CREATE, CLOSED] for _ in range(3)]) as (stream, connections, made, _):
+        assert all(made.acquire(timeout=5) for _ in range(3))
+    assert attempts[:2] == [1, 1]  # a session long enough starts the backoff over

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 BACKOFF_FIRST, BACKOFF_MOST = 1.0, 60.0  # seconds before reconnecting: doubling from the first, at most the most
 RENEW_SECONDS = 3.0  # the lease is renewed this often while connected
+STABLE_SECONDS = 30.0  # a session that delivered tokens for this long starts the backoff over: a flapping
+# server that closes after each token is not reconnected to every second (PumpPortal bans that)
 STANDBY_SECONDS = 2.0  # a process without the lease asks again this often
 WARN_EVERY_SECONDS = 60.0  # malformed messages are logged at most this often
 
@@ -69,6 +71,7 @@ class PumpStream:
         self.counts: Counter[str] = Counter()  # connections, reconnects, silences, malformed, creations, ...
         self.last_message_at: float | None = None  # time.time() of the last message read
         self._warned_at = 0.0
+        self._delivered = False
 
     def run(self) -> None:
         """The worker: hold the stream while the lease allows, until stopped; then give the lease back."""
@@ -106,9 +109,10 @@ class PumpStream:
 
     def _session(self) -> bool:
         """One connection, subscribed and read until it breaks, falls silent, loses the lease or is stopped;
-        True when it delivered a token (the next attempt then starts from the first backoff)."""
-        self.state = "connecting"
-        delivered = False
+        True when it delivered a token and lasted STABLE_SECONDS (the next attempt then starts from the first
+        backoff)."""
+        self.state, started = "connecting", time.monotonic()
+        self._delivered = False  # set by the reading as soon as a token comes, kept however the session ends
         try:
             connection = self._connect(self._url)
         except (StreamClosed, ValueError) as error:
@@ -121,34 +125,33 @@ class PumpStream:
                 connection.send(json.dumps(subscription))
             self.counts["connections"] += 1
             self.state = "live"
-            delivered = self._read(connection)
+            self._read(connection)
         except StreamClosed as error:
             log.warning("pump.fun stream closed: %s", error)
         finally:
             connection.close()
             self.state = "connecting"
-        return delivered
+        return self._delivered and time.monotonic() - started >= STABLE_SECONDS
 
-    def _read(self, connection: Connection) -> bool:
-        """Read messages until a silence, the lease lost or a stop; whether a creation or a migration came."""
-        heard, renewed, delivered = time.monotonic(), time.monotonic(), False
+    def _read(self, connection: Connection) -> None:
+        """Read messages until a silence, the lease lost or a stop (or StreamClosed)."""
+        heard, renewed = time.monotonic(), time.monotonic()
         while not self._stop.is_set():
             now = time.monotonic()
             if now - renewed >= RENEW_SECONDS:
                 if not self._lease.hold():
                     log.warning("pump.fun stream: the lease went to another process; disconnecting")
-                    return delivered
+                    return
                 renewed = now
             if now - heard >= self._silence:
                 self.counts["silences"] += 1
                 log.warning("pump.fun stream silent for %.0fs: reconnecting", self._silence)
-                return delivered
+                return
             wait = min(renewed + RENEW_SECONDS, heard + self._silence) - now
             text = connection.receive(max(0.05, wait))
             if text is not None:
                 heard = time.monotonic()
-                delivered = self._take(text) or delivered
-        return delivered
+                self._delivered = self._take(text) or self._delivered
 
     def _take(self, text: str) -> bool:
         """One message to its handler; one that cannot be read is counted and dropped. Whether it was a token's."""
