@@ -31,8 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.live_server import LiveApp  # noqa: E402
 from tests.simulator_process import SimulatorProcess  # noqa: E402
+from token_discovery.bootstrap import stream_spacing  # noqa: E402
+from token_discovery.sources.budget import PUBLISHED_LIMITS  # noqa: E402
 
 ADMIN = "bench-admin-token-1"
+SPACING = stream_spacing(PUBLISHED_LIMITS, 60.0, 0.25)  # the stream's batches at the default limits and share
 
 
 class Arrivals:
@@ -174,8 +177,8 @@ def main() -> None:
 def report(args: argparse.Namespace, seconds: float, rows: list[dict[str, Any]], baseline: dict[str, Any]) -> None:
     """The table, as docs/BENCHMARKS.md keeps it."""
     print(f"# stream, tokens for {seconds:.0f} s a rate, upstream latency {args.latency_ms:.0f} ms, flush 20 tokens "
-          f"or {args.flush:g} s, batches 8.7 s apart at least (polled: a scan of 20 every {args.flush:g} s), on "
-          f"{platform.node()} "
+          f"or {args.flush:g} s, batches {SPACING:.1f} s apart at least (polled: a scan of 20 every {args.flush:g} s), "
+          f"on {platform.node()} "
           f"({platform.machine()}, {os.cpu_count()} cores), {date.today()}")  # fmt: skip
     print("\n| path | tokens /s | tokens | arrived | latency p50 (ms) | p99 (ms) | max (ms) | batches or scans | "
           "tokens a batch | upstream calls | calls a token | budget waits |")  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,7 +184,7 @@ def build_services(config: Config, **overrides: Any) -> Services:
 SPACING_MARGIN = 1.02  # a spent call comes back a window later to the instant: the next batch waits a hair longer
 
 
-def stream_spacing(limits: dict[str, float], window: float, share: float) -> float:
+def stream_spacing(limits: Mapping[str, float], window: float, share: float) -> float:
     """Seconds between two batches of the stream so that, with one market and one security call a batch, it
     spends no more than its share of the tighter bucket each window (a spent call comes back a window later):
     evenly, never into the wall of its floor."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from token_discovery import events
 from token_discovery.analysis import DEFAULT_POLICY, evaluate, gather
-from token_discovery.models import Discovered, SecurityReport
+from token_discovery.models import Discovered, SecurityReport, TokenRecord
 from token_discovery.records import iso, token_data
 from token_discovery.scan.candles import CandleCache, Pool, always_spare, refresh_candles
 from token_discovery.scan.discovery import discover
@@ -27,7 +27,7 @@ Key = tuple[str, str]
 MARKET_MODE_AGE = timedelta(hours=2)
 # GeckoTerminal allows 30 calls a minute, shared with new-pool discovery; the rest is refreshed next scan.
 CANDLE_FETCHES_PER_SCAN = 16
-LAUNCH_LOOKUP = 500  # stored Solana tokens looked through for the launch facts of a polled one
+STORED_LOOKUP = 500  # the newest stored tokens of a chain looked through by key (all of them at the default capacity)
 STREAM_ORIGIN = "stream"  # a batch of tokens a stream delivered, run through the pipeline without a scan
 
 
@@ -139,8 +139,7 @@ class Scanner:
         if not wanted:
             return chosen
         try:
-            stored = {(r.chain, r.address): r for r in self._store.recent(LAUNCH_LOOKUP, SOLANA)
-                      if (r.chain, r.address) in wanted and r.data.get("launch")}  # fmt: skip
+            stored = {key: r for key, r in stored_by_key(self._store, SOLANA, wanted).items() if r.data.get("launch")}
         except StoreUnavailable:
             return chosen
         return [with_launch(d, stored[d.key]) if d.key in stored else d for d in chosen]
@@ -212,6 +211,13 @@ class Scanner:
         """Stop here if the scan was abandoned."""
         if state.cancelled.is_set():
             raise ScanCancelled(state.scan_id)
+
+
+def stored_by_key(store: TokenStore, chain: str, keys: Iterable[Key]) -> dict[Key, TokenRecord]:
+    """The stored tokens of a chain (among its newest STORED_LOOKUP) that have one of `keys`; StoreUnavailable
+    when the store does not answer."""
+    wanted = set(keys)
+    return {(r.chain, r.address): r for r in store.recent(STORED_LOOKUP, chain) if (r.chain, r.address) in wanted}
 
 
 def ride_along(keys: Sequence[Key], extra: Sequence[Key], batch: int) -> list[Key]:

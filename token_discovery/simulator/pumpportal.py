@@ -90,12 +90,11 @@ class PumpPortalHub:
             self._subscribers.add(subscriber)
             self.opened += 1
         try:
-            while True:
-                text = subscriber.ws.receive(timeout=1.0)
-                if text is not None:
-                    self._request(subscriber, text)
-        except ConnectionClosed:
-            pass
+            with contextlib.suppress(ConnectionClosed):  # the client left, or a fault closed it: the end
+                while True:
+                    text = subscriber.ws.receive(timeout=1.0)
+                    if text is not None:
+                        self._request(subscriber, text)
         finally:
             with self._lock:
                 self._subscribers.discard(subscriber)

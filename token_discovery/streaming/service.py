@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from token_discovery.models import BondingCurve, Candidate, Discovered
-from token_discovery.scan.pipeline import STREAM_ORIGIN, Scanner
+from token_discovery.scan.pipeline import STREAM_ORIGIN, Scanner, stored_by_key
 from token_discovery.scan.recheck import candidate_from_record
 from token_discovery.scan.state import ScanState
 from token_discovery.sources.budget import ROUTE_CLASS, Quote
@@ -30,7 +30,6 @@ from token_discovery.streaming.stream import Connection, PumpStream, connect_web
 log = logging.getLogger(__name__)
 
 REMEMBERED = 5_000  # creations kept in memory, so a migration updates the token with its launch facts
-STORE_LOOKUP = 500  # else the stored tokens looked through for it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,7 +135,7 @@ class StreamService:
     def _stored(self, key: tuple[str, str]) -> Discovered | None:
         """A token among the latest stored, as the feeds saw it."""
         try:
-            record = next((r for r in self._store.recent(STORE_LOOKUP, SOLANA) if (r.chain, r.address) == key), None)
+            record = stored_by_key(self._store, SOLANA, [key]).get(key)
         except StoreUnavailable:
             return None
         return None if record is None else candidate_from_record(record)
@@ -156,7 +155,7 @@ class StreamService:
         if not creations:
             return batch
         try:
-            known = {(r.chain, r.address) for r in self._store.recent(STORE_LOOKUP, SOLANA)} & creations
+            known = set(stored_by_key(self._store, SOLANA, creations))
         except StoreUnavailable:
             return batch
         self.already_known += len(known)

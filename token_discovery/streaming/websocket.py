@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import time
@@ -102,13 +103,10 @@ class WebSocketClient:
 
     def close(self) -> None:
         """Say goodbye if the connection still stands, then close the socket."""
-        try:
+        with contextlib.suppress(OSError, LocalProtocolError):  # already broken or closed: nothing to say
             self._sock.settimeout(1.0)
             self._sock.sendall(self._ws.send(CloseConnection(code=1000)))
-        except (OSError, LocalProtocolError):
-            pass  # already broken or closed: nothing to say
-        finally:
-            self._sock.close()
+        self._sock.close()
 
     def _feed(self) -> list[Event]:
         """Read what the socket has (waiting at most its timeout) and the events it makes."""

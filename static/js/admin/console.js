@@ -163,7 +163,8 @@ function renderStream(stream) {
   $("#st-created").textContent = String(messages.creation ?? 0);
   $("#st-migrated").textContent = `${messages.migration ?? 0} graduated`;
   $("#st-stored").textContent = String(stream.tokens_stored ?? 0);
-  $("#st-batches").textContent = `${stream.batches ?? 0} batches · ${stream.upstream_calls ?? 0} upstream calls`;
+  const batches = stream.batches ?? 0;
+  $("#st-batches").textContent = `${batches} batch${batches === 1 ? "" : "es"} · ${stream.upstream_calls ?? 0} upstream calls`;
   $("#st-waiting").textContent = String(stream.waiting ?? 0);
   $("#st-dropped").textContent = stream.dropped ? `${stream.dropped} dropped (queue full)` :
     stream.budget_waits ? `waited ${stream.budget_waits} times for the budget` : "";
